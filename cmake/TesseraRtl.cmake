@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: Apache-2.0
+# RTL source lists and helpers: Verilated models of RTL and of Yosys netlists.
+
+set(TS_RTL_DIR "${CMAKE_SOURCE_DIR}/rtl")
+# Package first: every other file refers to ts_pkg::.
+set(TS_RTL_COMMON
+  ${TS_RTL_DIR}/common/ts_pkg.sv
+  ${TS_RTL_DIR}/common/ts_lzc.sv
+  ${TS_RTL_DIR}/common/ts_pipe.sv)
+set(TS_RTL_ARITH
+  ${TS_RTL_DIR}/arith/ts_fp_round.sv
+  ${TS_RTL_DIR}/arith/ts_fp_widen.sv
+  ${TS_RTL_DIR}/arith/ts_fp_narrow.sv
+  ${TS_RTL_DIR}/arith/ts_fp_mul16.sv
+  ${TS_RTL_DIR}/arith/ts_fp32_add.sv
+  ${TS_RTL_DIR}/arith/ts_fp32_mul.sv
+  ${TS_RTL_DIR}/arith/ts_fp32_div.sv
+  ${TS_RTL_DIR}/arith/ts_fp32_sqrt.sv
+  ${TS_RTL_DIR}/arith/ts_int8_mac.sv
+  ${TS_RTL_DIR}/arith/ts_int_requant.sv)
+set(TS_RTL_ALL ${TS_RTL_COMMON} ${TS_RTL_ARITH})
+
+set(TS_VERILATOR_ARGS
+  --assert --x-assign unique --x-initial unique
+  -Wall -Wno-fatal -I${TS_RTL_DIR}/common ${TS_RTL_DIR}/lint.vlt)
+
+# ts_add_model(<target> TOP <module> [PREFIX <class>] [PARAMS -GName=V ...])
+# Verilates <module> from the RTL into <target> (an existing executable or library).
+function(ts_add_model target)
+  cmake_parse_arguments(M "" "TOP;PREFIX" "PARAMS" ${ARGN})
+  if(NOT M_PREFIX)
+    set(M_PREFIX V${M_TOP})
+  endif()
+  verilate(${target}
+    SOURCES ${TS_RTL_ALL}
+    PREFIX ${M_PREFIX}
+    TOP_MODULE ${M_TOP}
+    TRACE_FST
+    DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${M_PREFIX}
+    VERILATOR_ARGS ${TS_VERILATOR_ARGS} ${M_PARAMS}
+    OPT_FAST -O2)
+endfunction()
+
+# ts_synth_netlist(<out_var> TOP <module>)
+# "check -assert" after proc refuses the designs Yosys would otherwise turn silently
+# into wrong netlists (arrays of structs, member writes on array elements).
+# Runs Yosys generic synthesis of <module> at configure time (verilate() needs the file
+# then) and sets <out_var> to the flattened gate netlist. Re-runs when any RTL changes.
+function(ts_synth_netlist out_var)
+  cmake_parse_arguments(S "" "TOP" "" ${ARGN})
+  set(dir "${CMAKE_BINARY_DIR}/netlist")
+  set(out "${dir}/${S_TOP}.v")
+  set(log "${dir}/${S_TOP}.log")
+  file(MAKE_DIRECTORY ${dir})
+  string(REPLACE ";" " " files "${TS_RTL_ALL}")
+  set(script "read_verilog -sv -DSYNTHESIS -I${TS_RTL_DIR}/common ${files}; hierarchy -check -top ${S_TOP}; proc; check -assert; synth -flatten -top ${S_TOP}; splitnets; opt_clean -purge; write_verilog -noattr ${out}")
+  set(hash_input "${TESSERA_YOSYS};${script}")
+  foreach(f ${TS_RTL_ALL})
+    file(SHA256 ${f} h)
+    string(APPEND hash_input ";${h}")
+  endforeach()
+  string(SHA256 hash "${hash_input}")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${TS_RTL_ALL})
+  if(EXISTS "${out}.hash")
+    file(READ "${out}.hash" old_hash)
+  endif()
+  if(NOT EXISTS "${out}" OR NOT old_hash STREQUAL hash)
+    message(STATUS "Yosys: synthesizing ${S_TOP} gate netlist")
+    execute_process(COMMAND ${TESSERA_YOSYS} -q -l ${log} -p "${script}" RESULT_VARIABLE rc)
+    if(rc)
+      message(FATAL_ERROR "Yosys failed on ${S_TOP}; see ${log}")
+    endif()
+    file(WRITE "${out}.hash" "${hash}")
+  endif()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+# ts_add_netlist_model(<target> TOP <module>): Verilated model Vnl_<module> of the netlist.
+function(ts_add_netlist_model target)
+  cmake_parse_arguments(M "" "TOP" "" ${ARGN})
+  ts_synth_netlist(netlist TOP ${M_TOP})
+  # Verilator 5.006 mis-simulates Yosys netlists in which bits of one vector feed
+  # other bits of the same vector (UNOPTFLAT), so ts_synth_netlist splits nets into
+  # single bits and UNOPTFLAT is an error here; -fno-expand and -fno-const-bit-op-tree
+  # avoid two further known netlist mis-simulations (docs/tools.md). Style warnings of machine-written
+  # netlists are not ours.
+  verilate(${target}
+    SOURCES ${netlist}
+    PREFIX Vnl_${M_TOP}
+    TOP_MODULE ${M_TOP}
+    TRACE_FST
+    DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/Vnl_${M_TOP}
+    VERILATOR_ARGS --x-assign unique --x-initial unique -Wno-fatal -Wno-lint -Wno-style
+      -Werror-UNOPTFLAT -fno-expand -fno-const-bit-op-tree
+    OPT_FAST -O2)
+endfunction()
+
+# Consumers see Verilator's and the generated headers as system headers, so our
+# warnings-as-errors apply to our code only.
+function(ts_models_as_system target)
+  set_target_properties(${target} PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES
+    "$<TARGET_PROPERTY:${target},INTERFACE_INCLUDE_DIRECTORIES>")
+endfunction()

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// FP16 x FP16 or BF16 x BF16 product into FP32 (format chosen per operation by fmt_i).
+//
+// The 11x11-bit significand product is exact; for FP16 it always fits FP32, so the
+// result is exact. For BF16 the exponent range equals FP32's, so the product is
+// rounded (RNE) only when it overflows or falls into FP32's subnormal range.
+// Combinational core followed by Stages valid-qualified registers (latency = Stages).
+module ts_fp_mul16 #(
+  parameter int unsigned Stages = 1
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  input  logic                     in_valid_i,
+  input  logic                     fmt_i,     // ts_pkg::FmtFp16 / FmtBf16
+  input  logic [15:0]              a_i,
+  input  logic [15:0]              b_i,
+  output logic                     out_valid_o,
+  output logic [31:0]              res_o,
+  output logic [ts_pkg::FlagW-1:0] flags_o
+);
+
+  // Each operand unpacked to an 11-bit significand (hidden bit + 10 fraction bits) and
+  // an effective exponent biased as FP32 (127).
+  logic        sign;
+  logic        a_nan, b_nan, a_snan, b_snan, a_inf, b_inf, a_zero, b_zero;
+  logic [10:0] ma, mb;
+  logic [8:0]  ea, eb;
+  logic [21:0] prod, prod_n;
+  logic [4:0]  lz;
+  logic        prod_zero;
+  logic [26:0] norm_mant;
+  logic signed [11:0] norm_exp;
+  logic [31:0] rnd_res;
+  logic [ts_pkg::FlagW-1:0] rnd_flags;
+  logic [31:0] res_d;
+  logic [ts_pkg::FlagW-1:0] flags_d;
+
+  always_comb begin
+    sign = a_i[15] ^ b_i[15];
+    if (fmt_i == ts_pkg::FmtBf16) begin
+      a_nan  = (a_i[14:7] == 8'hff) && (a_i[6:0] != '0);
+      b_nan  = (b_i[14:7] == 8'hff) && (b_i[6:0] != '0);
+      a_snan = a_nan && !a_i[6];
+      b_snan = b_nan && !b_i[6];
+      a_inf  = (a_i[14:7] == 8'hff) && (a_i[6:0] == '0);
+      b_inf  = (b_i[14:7] == 8'hff) && (b_i[6:0] == '0);
+      ma     = {a_i[14:7] != '0, a_i[6:0], 3'b000};
+      mb     = {b_i[14:7] != '0, b_i[6:0], 3'b000};
+      ea     = (a_i[14:7] == '0) ? 9'd1 : {1'b0, a_i[14:7]};
+      eb     = (b_i[14:7] == '0) ? 9'd1 : {1'b0, b_i[14:7]};
+    end else begin
+      a_nan  = (a_i[14:10] == 5'h1f) && (a_i[9:0] != '0);
+      b_nan  = (b_i[14:10] == 5'h1f) && (b_i[9:0] != '0);
+      a_snan = a_nan && !a_i[9];
+      b_snan = b_nan && !b_i[9];
+      a_inf  = (a_i[14:10] == 5'h1f) && (a_i[9:0] == '0);
+      b_inf  = (b_i[14:10] == 5'h1f) && (b_i[9:0] == '0);
+      ma     = {a_i[14:10] != '0, a_i[9:0]};
+      mb     = {b_i[14:10] != '0, b_i[9:0]};
+      // Rebias 15 -> 127.
+      ea     = ((a_i[14:10] == '0) ? 9'd1 : {4'b0, a_i[14:10]}) + 9'd112;
+      eb     = ((b_i[14:10] == '0) ? 9'd1 : {4'b0, b_i[14:10]}) + 9'd112;
+    end
+    a_zero = (a_i[14:0] == '0);
+    b_zero = (b_i[14:0] == '0);
+    prod   = ma * mb;
+  end
+
+  ts_lzc #(.Width(22)) u_lzc (
+    .in_i  (prod),
+    .cnt_o (lz),
+    .zero_o(prod_zero)
+  );
+
+  always_comb begin
+    prod_n    = prod << lz;
+    norm_mant = {prod_n, 5'b00000};
+    norm_exp  = $signed({3'b0, ea}) + $signed({3'b0, eb}) - 12'sd126 - $signed({7'b0, lz});
+  end
+
+  ts_fp_round #(.ExpBits(8), .FracBits(23), .ExpInW(12)) u_round (
+    .sign_i (sign),
+    .exp_i  (norm_exp),
+    .mant_i (prod_zero ? 27'd0 : norm_mant),
+    .res_o  (rnd_res),
+    .flags_o(rnd_flags)
+  );
+
+  always_comb begin
+    res_d   = rnd_res;
+    flags_d = rnd_flags;
+    if (a_nan || b_nan) begin
+      res_d   = ts_pkg::Fp32QNan;
+      flags_d = '0;
+      flags_d[ts_pkg::FlagNv] = a_snan | b_snan;
+    end else if ((a_inf && b_zero) || (b_inf && a_zero)) begin
+      res_d   = ts_pkg::Fp32QNan;
+      flags_d = '0;
+      flags_d[ts_pkg::FlagNv] = 1'b1;
+    end else if (a_inf || b_inf) begin
+      res_d   = {sign, 8'hff, 23'd0};
+      flags_d = '0;
+    end
+  end
+
+  ts_pipe #(.Width(32 + ts_pkg::FlagW), .Depth(Stages)) u_pipe (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .valid_i(in_valid_i),
+    .data_i ({res_d, flags_d}),
+    .valid_o(out_valid_o),
+    .data_o ({res_o, flags_o})
+  );
+
+endmodule

@@ -101,3 +101,18 @@ function(ts_models_as_system target)
   set_target_properties(${target} PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES
     "$<TARGET_PROPERTY:${target},INTERFACE_INCLUDE_DIRECTORIES>")
 endfunction()
+
+# ts_discover_tests(<target> LABELS <l1> <l2>... [FILTER <gtest filter>])
+# gtest_discover_tests with several CTest labels. The label list crosses three
+# unquoted list expansions inside GoogleTest's discovery script, so each ';' needs
+# eight backslashes in the value (sixteen in CMake source) to arrive as one list.
+function(ts_discover_tests target)
+  cmake_parse_arguments(D "" "FILTER" "LABELS" ${ARGN})
+  list(JOIN D_LABELS "\\\\\\\\\\\\\\\\;" labels)
+  set(filter_args)
+  if(D_FILTER)
+    set(filter_args TEST_FILTER "${D_FILTER}")
+  endif()
+  gtest_discover_tests(${target} ${filter_args}
+    PROPERTIES LABELS "${labels}" TIMEOUT 1800 DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -2,23 +2,14 @@
 # RTL source lists and helpers: Verilated models of RTL and of Yosys netlists.
 
 set(TS_RTL_DIR "${CMAKE_SOURCE_DIR}/rtl")
-# Package first: every other file refers to ts_pkg::.
-set(TS_RTL_COMMON
-  ${TS_RTL_DIR}/common/ts_pkg.sv
-  ${TS_RTL_DIR}/common/ts_lzc.sv
-  ${TS_RTL_DIR}/common/ts_pipe.sv)
-set(TS_RTL_ARITH
-  ${TS_RTL_DIR}/arith/ts_fp_round.sv
-  ${TS_RTL_DIR}/arith/ts_fp_widen.sv
-  ${TS_RTL_DIR}/arith/ts_fp_narrow.sv
-  ${TS_RTL_DIR}/arith/ts_fp_mul16.sv
-  ${TS_RTL_DIR}/arith/ts_fp32_add.sv
-  ${TS_RTL_DIR}/arith/ts_fp32_mul.sv
-  ${TS_RTL_DIR}/arith/ts_fp32_div.sv
-  ${TS_RTL_DIR}/arith/ts_fp32_sqrt.sv
-  ${TS_RTL_DIR}/arith/ts_int8_mac.sv
-  ${TS_RTL_DIR}/arith/ts_int_requant.sv)
-set(TS_RTL_ALL ${TS_RTL_COMMON} ${TS_RTL_ARITH})
+# Every .sv under rtl/, packages first (other files refer to ts_*_pkg::). A new file is
+# picked up by the next build (CONFIGURE_DEPENDS); scripts/rtl_files.sh lists the same.
+file(GLOB_RECURSE TS_RTL_PKGS CONFIGURE_DEPENDS "${TS_RTL_DIR}/*_pkg.sv")
+file(GLOB_RECURSE TS_RTL_SV CONFIGURE_DEPENDS "${TS_RTL_DIR}/*.sv")
+list(SORT TS_RTL_PKGS)
+list(SORT TS_RTL_SV)
+list(REMOVE_ITEM TS_RTL_SV ${TS_RTL_PKGS})
+set(TS_RTL_ALL ${TS_RTL_PKGS} ${TS_RTL_SV})
 
 set(TS_VERILATOR_ARGS
   --assert --x-assign unique --x-initial unique

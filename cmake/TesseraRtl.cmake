@@ -10,10 +10,35 @@ list(SORT TS_RTL_PKGS)
 list(SORT TS_RTL_SV)
 list(REMOVE_ITEM TS_RTL_SV ${TS_RTL_PKGS})
 set(TS_RTL_ALL ${TS_RTL_PKGS} ${TS_RTL_SV})
+# Block folders: a model reads the packages and its top file, and the tools find every
+# other module by file name in these folders (one module per file, named after it), so
+# a model only depends on what it instantiates.
+set(TS_RTL_LIBDIRS)
+foreach(f ${TS_RTL_SV})
+  get_filename_component(d ${f} DIRECTORY)
+  list(APPEND TS_RTL_LIBDIRS ${d})
+endforeach()
+list(REMOVE_DUPLICATES TS_RTL_LIBDIRS)
+set(TS_VERILATOR_LIBARGS)
+foreach(d ${TS_RTL_LIBDIRS})
+  list(APPEND TS_VERILATOR_LIBARGS -y ${d})
+endforeach()
+
+# ts_rtl_file(<var> <module>): the file that defines <module>.
+function(ts_rtl_file var module)
+  foreach(f ${TS_RTL_SV})
+    get_filename_component(n ${f} NAME_WE)
+    if(n STREQUAL module)
+      set(${var} ${f} PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  message(FATAL_ERROR "no rtl/**/${module}.sv")
+endfunction()
 
 set(TS_VERILATOR_ARGS
   --assert --x-assign unique --x-initial unique
-  -Wall -Wno-fatal -I${TS_RTL_DIR}/common ${TS_RTL_DIR}/lint.vlt)
+  -Wall -Wno-fatal -I${TS_RTL_DIR}/common ${TS_VERILATOR_LIBARGS} ${TS_RTL_DIR}/lint.vlt)
 
 # ts_add_model(<target> TOP <module> [PREFIX <class>] [PARAMS -GName=V ...])
 # Verilates <module> from the RTL into <target> (an existing executable or library).
@@ -22,8 +47,9 @@ function(ts_add_model target)
   if(NOT M_PREFIX)
     set(M_PREFIX V${M_TOP})
   endif()
+  ts_rtl_file(top_file ${M_TOP})
   verilate(${target}
-    SOURCES ${TS_RTL_ALL}
+    SOURCES ${TS_RTL_PKGS} ${top_file}
     PREFIX ${M_PREFIX}
     TOP_MODULE ${M_TOP}
     TRACE_FST
@@ -43,8 +69,13 @@ function(ts_synth_netlist out_var)
   set(out "${dir}/${S_TOP}.v")
   set(log "${dir}/${S_TOP}.log")
   file(MAKE_DIRECTORY ${dir})
-  string(REPLACE ";" " " files "${TS_RTL_ALL}")
-  set(script "read_verilog -sv -DSYNTHESIS -I${TS_RTL_DIR}/common ${files}; hierarchy -check -top ${S_TOP}; proc; check -assert; synth -flatten -top ${S_TOP}; splitnets; opt_clean -purge; write_verilog -noattr ${out}")
+  ts_rtl_file(top_file ${S_TOP})
+  string(REPLACE ";" " " files "${TS_RTL_PKGS};${top_file}")
+  set(libdirs)
+  foreach(d ${TS_RTL_LIBDIRS})
+    string(APPEND libdirs " -libdir ${d}")
+  endforeach()
+  set(script "verilog_defaults -add -sv -DSYNTHESIS -I${TS_RTL_DIR}/common; read_verilog ${files}; hierarchy -check -top ${S_TOP}${libdirs}; proc; check -assert; synth -flatten -top ${S_TOP}; splitnets; opt_clean -purge; write_verilog -noattr ${out}")
   set(hash_input "${TESSERA_YOSYS};${script}")
   foreach(f ${TS_RTL_ALL})
     file(SHA256 ${f} h)

@@ -8,6 +8,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "verilated.h"
 #include "verilated_fst_c.h"
@@ -32,7 +34,13 @@ inline bool trace_requested() {
   return t != nullptr && *t != '\0' && std::string(t) != "0";
 }
 
-// Models must have clk_i and rst_ni ports. Every model is built with --trace-fst,
+// True when the model has an rst_ni port (RAM templates have none).
+template <class T, class = void>
+struct HasRstNi : std::false_type {};
+template <class T>
+struct HasRstNi<T, std::void_t<decltype(std::declval<T&>().rst_ni)>> : std::true_type {};
+
+// Models must have a clk_i port and may have rst_ni. Every model is built with --trace-fst,
 // --assert and --x-initial unique, so registers start from random values (seeded).
 template <class VTop>
 class Sim {
@@ -49,7 +57,7 @@ class Sim {
     top_ = std::make_unique<VTop>(ctx_.get(), "TOP");
     if (trace_requested()) open_trace();
     top_->clk_i = 0;
-    top_->rst_ni = 1;
+    if constexpr (HasRstNi<VTop>::value) top_->rst_ni = 1;
     top_->eval();
     check();
   }
@@ -93,11 +101,15 @@ class Sim {
 
   // Asserts the asynchronous active-low reset for `cycles` cycles, then releases it.
   void reset(uint64_t cycles = 4) {
-    top_->rst_ni = 0;
-    eval();
-    tick(cycles);
-    top_->rst_ni = 1;
-    eval();
+    if constexpr (HasRstNi<VTop>::value) {
+      top_->rst_ni = 0;
+      eval();
+      tick(cycles);
+      top_->rst_ni = 1;
+      eval();
+    } else {
+      tick(cycles);
+    }
   }
 
   // Ticks until pred() holds; returns the cycles waited. Throws Timeout otherwise.

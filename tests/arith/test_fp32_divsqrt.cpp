@@ -10,55 +10,10 @@
 namespace tessera::test {
 namespace {
 
-struct DivIn {
-  uint32_t a, b;
-};
-
-struct Div {
-  using Top = Vts_fp32_div;
-  using In = DivIn;
-  static constexpr bool kIterative = true;
-  static constexpr int kDigits = 8;
-  static void drive(Top& t, const In& in) {
-    t.a_i = in.a;
-    t.b_i = in.b;
-  }
-  static Out read(const Top& t) { return {t.res_o, static_cast<uint8_t>(t.flags_o)}; }
-  static Out golden(const In& in) {
-    auto r = golden::fp32_div(in.a, in.b);
-    return {r.bits, r.flags};
-  }
-  static Out reference(const In& in) { return ref::fp32_div(in.a, in.b); }
-  static bool is_nan(uint32_t b) { return golden::fp32_is_nan(b); }
-  static uint32_t qnan() { return golden::kFp32QNan; }
-  static std::string show(const In& in) { return hex(in.a, 8) + " / " + hex(in.b, 8); }
-};
-
-struct SqrtIn {
-  uint32_t a;
-};
-
-struct Sqrt {
-  using Top = Vts_fp32_sqrt;
-  using In = SqrtIn;
-  static constexpr bool kIterative = true;
-  static constexpr int kDigits = 8;
-  static void drive(Top& t, const In& in) { t.a_i = in.a; }
-  static Out read(const Top& t) { return {t.res_o, static_cast<uint8_t>(t.flags_o)}; }
-  static Out golden(const In& in) {
-    auto r = golden::fp32_sqrt(in.a);
-    return {r.bits, r.flags};
-  }
-  static Out reference(const In& in) { return ref::fp32_sqrt(in.a); }
-  static bool is_nan(uint32_t b) { return golden::fp32_is_nan(b); }
-  static uint32_t qnan() { return golden::kFp32QNan; }
-  static std::string show(const In& in) { return "sqrt " + hex(in.a, 8); }
-};
-
 TEST(Fp32Div, SpecialPairs) {
   tb::Sim<Vts_fp32_div> sim(test_name());
   sim.reset();
-  std::vector<DivIn> in;
+  std::vector<Fp32Pair> in;
   for (uint32_t a : fp32_specials())
     for (uint32_t b : fp32_specials()) in.push_back({a, b});
   std::mt19937_64 rng(7);
@@ -83,10 +38,7 @@ TEST(Fp32Div, LatencyIs28Cycles) {
   EXPECT_EQ(t.res_o, 0x3fc00000u);
 }
 
-DivIn random_div(std::mt19937_64& rng) {
-  auto [a, b] = fp32_pair_edges(rng, true);
-  return {a, b};
-}
+Fp32Pair random_div(std::mt19937_64& rng) { return fp32_pair_edges(rng, true); }
 
 TEST(Fp32Div, Random) {
   const uint64_t seed = test::seed();
@@ -141,12 +93,7 @@ TEST(Fp32Sqrt, Random) {
   const uint64_t n = vectors(1000000);
   tb::Sim<Vts_fp32_sqrt> sim(test_name(), uint32_t(seed));
   sim.reset();
-  auto gen = [](std::mt19937_64& rng) {
-    uint32_t a = fp32_random(rng);
-    if (rng() % 4 != 0) a &= 0x7fffffffu;  // mostly non-negative
-    return SqrtIn{a};
-  };
-  expect_clean(check_random<Sqrt>(sim, n, seed, gen), n);
+  expect_clean(check_random<Sqrt>(sim, n, seed, sqrt_random), n);
 }
 
 TEST(Fp32SqrtSlow, Random1e8) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Independent arithmetic references (host FPU with fenv flags, _Float16, MPFR, int128).
-#include "reference.hpp"
+#include "tessera/reference/arith.hpp"
 
 #include <mpfr.h>
 

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+// Subcommands of the tessera CLI; each parses its own options and returns an exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tessera::cli {
+
+// Thrown for bad command lines; main prints "tessera: <message>" and exits with 2.
+struct UsageError {
+  std::string message;
+};
+
+int selfcheck(const std::vector<std::string>& args);   // tessera selfcheck
+int bench_arith(const std::vector<std::string>& args);  // tessera bench arith
+
+}  // namespace tessera::cli

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// tessera: command-line entry point; dispatches to subcommands.
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tessera <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  selfcheck      run every arithmetic unit of the simulated chip against its\n"
+    "                 golden model and an independent reference; print a summary\n"
+    "  bench arith    simulation throughput of the arithmetic units (JSON lines)\n"
+    "\n"
+    "Run 'tessera <command> --help' for the options of a command.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      std::cout << kUsage;
+      return args.empty() ? 2 : 0;
+    }
+    const std::string cmd = args[0];
+    if (cmd == "selfcheck") {
+      return tessera::cli::selfcheck({args.begin() + 1, args.end()});
+    }
+    if (cmd == "bench") {
+      if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
+        std::cout << "usage: tessera bench arith [options]\n";
+        return args.size() < 2 ? 2 : 0;
+      }
+      if (args[1] == "arith") return tessera::cli::bench_arith({args.begin() + 2, args.end()});
+      throw tessera::cli::UsageError{"unknown benchmark '" + args[1] + "' (known: arith)"};
+    }
+    throw tessera::cli::UsageError{"unknown command '" + cmd + "' (see tessera --help)"};
+  } catch (const tessera::cli::UsageError& e) {
+    std::cerr << "tessera: " << e.message << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tessera: error: " << e.what() << "\n";
+    return 1;
+  }
+}

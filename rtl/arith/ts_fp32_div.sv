@@ -24,6 +24,7 @@ module ts_fp32_div (
   // ---- Operand decode (combinational, used on the accepting cycle) ----
   logic        a_nan, b_nan, a_snan, b_snan, a_inf, b_inf, a_zero, b_zero;
   logic [23:0] ma, mb, ma_n, mb_n;
+  logic [7:0]  ea_eff, eb_eff;
   logic [4:0]  lza, lzb;
   logic        unused_za, unused_zb;
   logic signed [11:0] ea_n, eb_n;
@@ -32,25 +33,23 @@ module ts_fp32_div (
   logic [ts_pkg::FlagW-1:0] spec_flags;
   logic        pre_shift;
 
-  assign ma = {a_i[30:23] != '0, a_i[22:0]};
-  assign mb = {b_i[30:23] != '0, b_i[22:0]};
+  ts_fp32_unpack u_unpack_a (
+    .mag_i(a_i[30:0]), .nan_o(a_nan), .snan_o(a_snan), .inf_o(a_inf), .zero_o(a_zero),
+    .exp_eff_o(ea_eff), .mant_o(ma)
+  );
+  ts_fp32_unpack u_unpack_b (
+    .mag_i(b_i[30:0]), .nan_o(b_nan), .snan_o(b_snan), .inf_o(b_inf), .zero_o(b_zero),
+    .exp_eff_o(eb_eff), .mant_o(mb)
+  );
 
   ts_lzc #(.Width(24)) u_lzc_a (.in_i(ma), .cnt_o(lza), .zero_o(unused_za));
   ts_lzc #(.Width(24)) u_lzc_b (.in_i(mb), .cnt_o(lzb), .zero_o(unused_zb));
 
   always_comb begin
-    a_nan  = (a_i[30:23] == 8'hff) && (a_i[22:0] != '0);
-    b_nan  = (b_i[30:23] == 8'hff) && (b_i[22:0] != '0);
-    a_snan = a_nan && !a_i[22];
-    b_snan = b_nan && !b_i[22];
-    a_inf  = (a_i[30:23] == 8'hff) && (a_i[22:0] == '0);
-    b_inf  = (b_i[30:23] == 8'hff) && (b_i[22:0] == '0);
-    a_zero = (a_i[30:0] == '0);
-    b_zero = (b_i[30:0] == '0);
     ma_n   = ma << lza;
     mb_n   = mb << lzb;
-    ea_n   = $signed({4'b0, (a_i[30:23] == '0) ? 8'd1 : a_i[30:23]}) - $signed({7'b0, lza});
-    eb_n   = $signed({4'b0, (b_i[30:23] == '0) ? 8'd1 : b_i[30:23]}) - $signed({7'b0, lzb});
+    ea_n   = $signed({4'b0, ea_eff}) - $signed({7'b0, lza});
+    eb_n   = $signed({4'b0, eb_eff}) - $signed({7'b0, lzb});
     pre_shift = (ma_n < mb_n);
 
     spec       = 1'b1;

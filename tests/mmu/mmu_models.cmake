@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: Apache-2.0
+# Verilated ts_mmu models shared by tests/mmu and bench/mmu (included by whichever comes
+# first). DIM=32 takes long to build, so it is built only with -DTESSERA_SLOW_MODELS=ON.
+option(TESSERA_SLOW_MODELS "Also build the slow-labelled models (ts_mmu DIM=32)" OFF)
+set(TS_MMU_DIMS 2 3 4 8 16)
+
+add_library(tessera_mmu_models STATIC)
+foreach(d ${TS_MMU_DIMS})
+  ts_add_model(tessera_mmu_models TOP ts_mmu PREFIX Vts_mmu_d${d} PARAMS -GDim=${d})
+endforeach()
+ts_models_as_system(tessera_mmu_models)
+
+if(TESSERA_SLOW_MODELS)
+  add_library(tessera_mmu_models_slow STATIC)
+  ts_add_model(tessera_mmu_models_slow TOP ts_mmu PREFIX Vts_mmu_d32 PARAMS -GDim=32)
+  ts_models_as_system(tessera_mmu_models_slow)
+endif()

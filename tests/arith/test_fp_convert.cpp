@@ -65,6 +65,23 @@ TEST_P(NarrowTest, Random) {
   expect_clean(check_random<Narrow>(sim, n, seed, gen), n);
 }
 
+class NarrowSlow : public ::testing::TestWithParam<Fmt16> {};
+
+TEST_P(NarrowSlow, Random1e8) {
+  const uint64_t seed = test::seed();
+  const uint64_t n = vectors(100000000);
+  const Fmt16 fmt = GetParam();
+  tb::Sim<Vts_fp_narrow> sim(test_name(), uint32_t(seed));
+  sim.reset();
+  auto gen = [fmt](std::mt19937_64& rng) { return narrow_random(rng, fmt); };
+  expect_clean(check_random<Narrow>(sim, n, seed, gen), n);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fp, NarrowSlow, ::testing::Values(Fmt16::kFp16, Fmt16::kBf16),
+                         [](const auto& i) {
+                           return std::string(i.param == Fmt16::kFp16 ? "Fp16" : "Bf16");
+                         });
+
 INSTANTIATE_TEST_SUITE_P(Fp, NarrowTest, ::testing::Values(Fmt16::kFp16, Fmt16::kBf16),
                          [](const auto& i) {
                            return std::string(i.param == Fmt16::kFp16 ? "Fp16" : "Bf16");

@@ -31,6 +31,14 @@ TEST(Int8Mac, Random) {
   expect_clean(check_random<Mac>(sim, n, seed, mac_random), n);
 }
 
+TEST(Int8MacSlow, Random1e8) {
+  const uint64_t seed = test::seed();
+  const uint64_t n = vectors(100000000);
+  tb::Sim<Vts_int8_mac> sim(test_name(), uint32_t(seed));
+  sim.reset();
+  expect_clean(check_random<Mac>(sim, n, seed, mac_random), n);
+}
+
 TEST(IntRequant, EdgeCases) {
   tb::Sim<Vts_int_requant> sim(test_name());
   sim.reset();

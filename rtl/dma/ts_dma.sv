@@ -273,7 +273,7 @@ module ts_dma #(
                   ((int'(rf_count) + int'(s_inflight_q) + (s_valid_q ? 1 : 0)) < RowFifo);
   assign rf_push = sram_rsp_valid_i && dir_q && (state_q == StRun);
 
-  ts_dma_fifo #(.Width(DataW), .Depth(RowFifo)) u_row_fifo (
+  ts_fifo #(.Width(DataW), .Depth(RowFifo)) u_row_fifo (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .flush_i(rf_flush),
@@ -327,7 +327,7 @@ module ts_dma #(
     b_err   = b_fire && (m_axi_b_resp_i[1] == 1'b1);
   end
 
-  ts_dma_fifo #(.Width(8), .Depth(MaxWrites)) u_wlen_fifo (
+  ts_fifo #(.Width(8), .Depth(MaxWrites)) u_wlen_fifo (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .flush_i(1'b0),
@@ -340,7 +340,7 @@ module ts_dma #(
     .count_o(unused_wl_count)
   );
 
-  ts_dma_fifo #(.Width(AddrW), .Depth(MaxWrites)) u_baddr_fifo (
+  ts_fifo #(.Width(AddrW), .Depth(MaxWrites)) u_baddr_fifo (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .flush_i(1'b0),

@@ -298,16 +298,21 @@ module ts_mmu #(
     .data_o (r_last)
   );
 
-  ts_mmu_fifo #(.Width(1 + Dim*FW + Dim*32), .Depth(Depth)) u_fifo (
+  logic fifo_empty, fifo_full;
+
+  ts_fifo #(.Width(1 + Dim*FW + Dim*32), .Depth(Depth)) u_fifo (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
+    .flush_i(1'b0),
     .push_i (r_valid),
     .data_i ({r_last, r_flags, r_data}),
-    .valid_o(o_valid_o),
-    .ready_i(o_ready_i),
+    .pop_i  (o_valid_o && o_ready_i),
     .data_o ({o_last_o, o_flags_o, o_data_o}),
+    .empty_o(fifo_empty),
+    .full_o (fifo_full),
     .count_o(fifo_cnt)
   );
+  assign o_valid_o = !fifo_empty;
 
   // The right-most activation outputs leave the array unused.
   logic unused_edge;
@@ -328,6 +333,11 @@ module ts_mmu #(
   `TS_ASSERT(a_a_stable, (a_valid_i && !a_ready_o) |=> (a_valid_i && $stable(a_data_i)
              && $stable(a_last_i)), clk_i, rst_ni, "activation valid/data dropped before accepted")
   `TS_ASSERT(a_credit, r_valid |-> (infl_q != '0), clk_i, rst_ni, "result without a credit")
+  `TS_ASSERT(a_fifo_room, r_valid |-> (!fifo_full || o_ready_i), clk_i, rst_ni,
+             "result row arrives at a full output FIFO")
+  `TS_ASSERT(a_o_stable, (o_valid_o && !o_ready_i) |=> (o_valid_o && $stable(o_data_o)
+             && $stable(o_flags_o) && $stable(o_last_o)), clk_i, rst_ni,
+             "result valid/data changed before it was accepted")
   `TS_ASSERT(a_known_out, o_valid_o |-> !$isunknown({o_last_o, o_data_o, o_flags_o}), clk_i,
              rst_ni, "unknown value on a valid result")
 

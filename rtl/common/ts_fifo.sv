@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Small synchronous FIFO for the DMA's burst bookkeeping and row buffer; flush empties it.
+// Synchronous FIFO: push/pop in the same cycle, flush empties it; storage is not reset.
 `include "ts_assert.svh"
 
-module ts_dma_fifo #(
+module ts_fifo #(
   parameter int unsigned Width = 8,
   parameter int unsigned Depth = 4,
   localparam int unsigned PtrW = (Depth > 1) ? $clog2(Depth) : 1,

@@ -151,17 +151,8 @@ class DmaDriver {
   // Scratchpad backdoor over port 1 (background traffic must be off).
   std::vector<uint8_t> sram_read(uint32_t row) {
     Top& t = sim_.top();
-    t.ext_req_valid_i = 1;
     t.ext_req_we_i = 0;
-    t.ext_req_addr_i = row;
-    for (int n = 0;; ++n) {
-      sim_.eval();
-      if (t.ext_req_ready_o) break;
-      if (n > 1000) throw Timeout("scratchpad port 1 never granted");
-      raw_cycle();
-    }
-    raw_cycle();
-    t.ext_req_valid_i = 0;
+    port1_request(row);
     sim_.eval();
     std::vector<uint8_t> v;
     sig_to_bytes(t.ext_rsp_rdata_o, v, nb_);
@@ -169,10 +160,18 @@ class DmaDriver {
   }
   void sram_write(uint32_t row, const std::vector<uint8_t>& bytes) {
     Top& t = sim_.top();
-    t.ext_req_valid_i = 1;
     t.ext_req_we_i = 1;
-    t.ext_req_addr_i = row;
     bytes_to_sig(bytes, t.ext_req_wdata_i);
+    port1_request(row);
+    t.ext_req_we_i = 0;
+  }
+
+ private:
+  // Holds a request on scratchpad port 1 until it is granted, for one accepted cycle.
+  void port1_request(uint32_t row) {
+    Top& t = sim_.top();
+    t.ext_req_valid_i = 1;
+    t.ext_req_addr_i = row;
     for (int n = 0;; ++n) {
       sim_.eval();
       if (t.ext_req_ready_o) break;
@@ -181,10 +180,8 @@ class DmaDriver {
     }
     raw_cycle();
     t.ext_req_valid_i = 0;
-    t.ext_req_we_i = 0;
   }
 
- private:
   Sim<Top>& sim_;
   AxiMem mem_;
   AxiBus bus_;

@@ -2,10 +2,29 @@
 # RTL source lists and helpers: Verilated models of RTL and of Yosys netlists.
 
 set(TS_RTL_DIR "${CMAKE_SOURCE_DIR}/rtl")
+
+# Named configurations: config/configs.toml -> ts_cfg_pkg.sv, ts_top_<name>.sv and
+# tessera/configs.hpp under build/generated (regenerated when the inputs change).
+find_package(Python3 3.11 REQUIRED COMPONENTS Interpreter)
+set(TS_GEN_DIR "${CMAKE_BINARY_DIR}/generated")
+set(TS_GEN_RTL_DIR "${TS_GEN_DIR}/rtl")
+set(TS_GEN_INCLUDE_DIR "${TS_GEN_DIR}/include")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  "${CMAKE_SOURCE_DIR}/config/configs.toml" "${CMAKE_SOURCE_DIR}/scripts/gen_config.py")
+execute_process(
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/gen_config.py
+          --sv-dir ${TS_GEN_RTL_DIR} --cpp-dir ${TS_GEN_INCLUDE_DIR} --list
+  OUTPUT_VARIABLE TS_CONFIG_NAMES OUTPUT_STRIP_TRAILING_WHITESPACE
+  RESULT_VARIABLE gen_rc)
+if(NOT gen_rc EQUAL 0)
+  message(FATAL_ERROR "scripts/gen_config.py failed")
+endif()
+separate_arguments(TS_CONFIG_NAMES)
 # Every .sv under rtl/, packages first (other files refer to ts_*_pkg::). A new file is
 # picked up by the next build (CONFIGURE_DEPENDS); scripts/rtl_files.sh lists the same.
-file(GLOB_RECURSE TS_RTL_PKGS CONFIGURE_DEPENDS "${TS_RTL_DIR}/*_pkg.sv")
-file(GLOB_RECURSE TS_RTL_SV CONFIGURE_DEPENDS "${TS_RTL_DIR}/*.sv")
+file(GLOB_RECURSE TS_RTL_PKGS CONFIGURE_DEPENDS "${TS_RTL_DIR}/*_pkg.sv"
+  "${TS_GEN_RTL_DIR}/*_pkg.sv")
+file(GLOB_RECURSE TS_RTL_SV CONFIGURE_DEPENDS "${TS_RTL_DIR}/*.sv" "${TS_GEN_RTL_DIR}/*.sv")
 list(SORT TS_RTL_PKGS)
 list(SORT TS_RTL_SV)
 list(REMOVE_ITEM TS_RTL_SV ${TS_RTL_PKGS})

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Prints every RTL source under rtl/, packages first (other files refer to them).
+# Prints every RTL source, packages first (other files refer to them): rtl/ and the files
+# generated from config/configs.toml (into $TS_GEN_DIR, default build/generated).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-find "$ROOT/rtl" -name '*_pkg.sv' | sort
-find "$ROOT/rtl" -name '*.sv' ! -name '*_pkg.sv' | sort
+GEN="${TS_GEN_DIR:-$ROOT/build/generated}"
+python3 "$ROOT/scripts/gen_config.py" --sv-dir "$GEN/rtl" --cpp-dir "$GEN/include"
+{ find "$ROOT/rtl" "$GEN/rtl" -name '*_pkg.sv' | sort; }
+{ find "$ROOT/rtl" "$GEN/rtl" -name '*.sv' ! -name '*_pkg.sv' | sort; }

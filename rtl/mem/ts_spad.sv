@@ -4,7 +4,8 @@
 // Rows are interleaved over the banks (bank = row address mod Banks), so a unit streaming
 // consecutive rows visits every bank in turn. Each bank serves one request per cycle; when
 // several ports address the same bank in a cycle, one is granted (round-robin per bank,
-// the pointer moves past the winner) and the others see req_ready_o low and retry. A
+// the pointer moves past the winner; or fixed priority, lowest port first) and the others
+// see req_ready_o low and retry. A
 // granted read returns its row exactly one cycle later on rsp_valid_o / rsp_rdata_o; the
 // response has no back-pressure, so a requester only asks for rows it can take.
 `include "ts_assert.svh"
@@ -14,6 +15,9 @@ module ts_spad #(
   parameter int unsigned Banks = 2,
   parameter int unsigned Depth = 8,   // rows per bank
   parameter int unsigned Ports = 2,
+  // 1: port 0 always wins a bank, then port 1, ... (a streaming reader that must never
+  // stall goes on port 0); 0: round-robin per bank.
+  parameter bit          FixedPriority = 1'b0,
   localparam int unsigned RowW  = Dim * 16,
   localparam int unsigned Rows  = Banks * Depth,
   localparam int unsigned AddrW = $clog2(Rows),
@@ -67,7 +71,7 @@ module ts_spad #(
     for (int unsigned b = 0; b < Banks; b++) begin
       for (int unsigned k = 0; k < Ports; k++) begin
         int unsigned p;
-        p = int'(rr_q[b*PortW +: PortW]) + k;
+        p = FixedPriority ? k : int'(rr_q[b*PortW +: PortW]) + k;
         if (p >= Ports) p = p - Ports;
         if (!bank_hit[b] && req_valid_i[p] && (int'(port_bank[p*BankW +: BankW]) == b)) begin
           bank_hit[b]                = 1'b1;

@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: Apache-2.0
+// Command processor: CSRs, ring fetch, decode and checks, three queues with dependency
+// tokens, error reporting, sticky FP flags, performance counters and the IRQ.
+//
+// docs/isa.md is the contract. Decode is sequential (one multiplier shared by the range
+// checks of a command, a few cycles per command). A refused command is never queued; a
+// failed one stops its queue. Each queue holds whole commands and starts its head
+// command when the tokens it pops are all available, takes them at once, hands the
+// fields to its unit and, on a successful completion, gives the tokens it pushes.
+`include "ts_assert.svh"
+
+module ts_ctrl #(
+  parameter int unsigned Dim        = 4,
+  parameter int unsigned BusBytes   = 8,
+  parameter int unsigned SpadRows   = 256,
+  parameter int unsigned AccRows    = 64,
+  parameter int unsigned Windows    = 2,
+  parameter int unsigned QueueDepth = 2,
+  parameter int unsigned FetchMax   = 4,
+  localparam int unsigned DW        = BusBytes * 8,
+  localparam int unsigned SpAw      = $clog2(SpadRows),
+  localparam int unsigned AccAw     = $clog2(AccRows),
+  localparam int unsigned WinW      = (Windows > 1) ? $clog2(Windows) : 1,
+  localparam int unsigned FW        = ts_pkg::FlagW,
+  localparam int unsigned LgDim     = $clog2(Dim)
+) (
+  input  logic               clk_i,
+  input  logic               rst_ni,
+  // Register bus (ts_csr_if): a write or a read per cycle, read data combinational.
+  input  logic               csr_we_i,
+  input  logic               csr_re_i,
+  input  logic [11:0]        csr_addr_i,
+  input  logic [31:0]        csr_wdata_i,
+  output logic [31:0]        csr_rdata_o,
+  output logic               irq_o,
+  // Window configuration for the DMAs.
+  output logic               win_we_o,
+  output logic [WinW-1:0]    win_idx_o,
+  output logic [31:0]        win_base_o,
+  output logic [31:0]        win_last_o,
+  output logic [1:0]         win_perm_o,
+  // Command fetch: AXI4 read channels (ID 1).
+  output logic               ar_valid_o,
+  input  logic               ar_ready_i,
+  output logic [3:0]         ar_id_o,
+  output logic [31:0]        ar_addr_o,
+  output logic [7:0]         ar_len_o,
+  output logic [2:0]         ar_size_o,
+  output logic [1:0]         ar_burst_o,
+  input  logic               r_valid_i,
+  output logic               r_ready_o,
+  input  logic [DW-1:0]      r_data_i,
+  input  logic [1:0]         r_resp_i,
+  input  logic               r_last_i,
+  // Load unit.
+  output logic               ld_valid_o,
+  input  logic               ld_ready_i,
+  output logic               ld_target_o,
+  output logic               ld_expand8_o,
+  output logic [31:0]        ld_dram_addr_o,
+  output logic [31:0]        ld_stride_o,
+  output logic [15:0]        ld_rows_o,
+  output logic [15:0]        ld_bytes_o,
+  output logic [31:0]        ld_sram_addr_o,
+  input  logic               ld_done_valid_i,
+  output logic               ld_done_ready_o,
+  input  logic [3:0]         ld_done_status_i,
+  input  logic [31:0]        ld_done_addr_i,
+  // Execute unit.
+  output logic               ex_valid_o,
+  input  logic               ex_ready_i,
+  output logic [1:0]         ex_dtype_o,
+  output logic               ex_a_trans_o,
+  output logic               ex_b_trans_o,
+  output logic               ex_accumulate_o,
+  output logic [15:0]        ex_m_o,
+  output logic [15:0]        ex_n_o,
+  output logic [15:0]        ex_k_o,
+  output logic [SpAw-1:0]    ex_a_addr_o,
+  output logic [SpAw-1:0]    ex_b_addr_o,
+  output logic [AccAw-1:0]   ex_c_addr_o,
+  output logic [SpAw-1:0]    ex_a_stride_o,
+  output logic [SpAw-1:0]    ex_b_stride_o,
+  output logic [AccAw-1:0]   ex_c_stride_o,
+  input  logic               ex_done_valid_i,
+  output logic               ex_done_ready_o,
+  input  logic               ex_done_err_i,
+  // Store unit.
+  output logic               st_valid_o,
+  input  logic               st_ready_i,
+  output logic [1:0]         st_format_o,
+  output logic [31:0]        st_dram_addr_o,
+  output logic [31:0]        st_stride_o,
+  output logic [15:0]        st_rows_o,
+  output logic [15:0]        st_cols_o,
+  output logic [31:0]        st_acc_addr_o,
+  output logic [31:0]        st_mult_o,
+  output logic [5:0]         st_shift_o,
+  output logic [7:0]         st_zp_o,
+  input  logic               st_done_valid_i,
+  output logic               st_done_ready_o,
+  input  logic [3:0]         st_done_status_i,
+  input  logic [31:0]        st_done_addr_i,
+  // Sticky flags: pulses from the units, the accumulators' own sticky flags, clear.
+  input  logic [FW-1:0]      flags_i,
+  input  logic [FW-1:0]      acc_flags_i,
+  output logic               flags_clr_o,
+  // Performance counter events.
+  input  logic               mmu_row_i,
+  input  logic [2*LgDim+1:0] macs_i,
+  input  logic [7:0]         rd_bytes_i,
+  input  logic [7:0]         wr_bytes_i,
+  input  logic               units_busy_i
+);
+
+  // ------------------------------------------------------------------ constants
+  localparam logic [7:0] OpLoad = 8'h01, OpStore = 8'h02, OpGemm = 8'h03;
+  localparam logic [7:0] ErrOpcode = 8'd1, ErrReserved = 8'd2, ErrDims = 8'd3, ErrSram = 8'd4,
+                         ErrDtype = 8'd5, ErrWindow = 8'd6, ErrBus = 8'd7, ErrRing = 8'd8,
+                         ErrToken = 8'd9, ErrMmu = 8'd10;
+  localparam logic [3:0] UnitFetch = 4'd1;  // queue q reports as unit q + 2 (2 load, 3 exec, 4 store)
+  localparam int unsigned NPerf = 13;
+  localparam int unsigned CmdW  = 256 + 16;  // command + ring index
+  localparam int unsigned FetchBeatB = (BusBytes < 32) ? BusBytes : 32;
+
+  // ------------------------------------------------------------------ CSR registers
+  logic             irq_done_en_q, irq_err_en_q;
+  logic             done_q, pending_q;
+  logic [7:0]       err_code_q;
+  logic [3:0]       err_unit_q;
+  logic [15:0]      err_cmd_q;
+  logic [31:0]      err_addr_q;
+  logic [31:0]      ring_base_q;
+  logic [31:0]      ring_size_q;
+  logic [15:0]      ring_tail_q;
+  logic [FW-1:0]    flags_q;
+  logic [Windows*32-1:0] win_base_q, win_last_q;
+  logic [Windows*2-1:0]  win_perm_q;
+  logic [31:0]      perf_hi_q;
+  logic [NPerf*64-1:0] perf_q;
+
+  // Error reporting: the first error wins; sources in priority order within a cycle.
+  logic             e_valid;
+  logic [7:0]       e_code;
+  logic [3:0]       e_unit;
+  logic [15:0]      e_cmd;
+  logic [31:0]      e_addr;
+
+  // ------------------------------------------------------------------ fetch
+  logic        doorbell, ring_ok, fetch_go, dec_stopped_q, dec_stop;
+  logic [15:0] head;
+  logic        fetch_busy, fetch_err, fetch_beat;
+  logic [31:0] fetch_err_addr;
+  logic        f_valid, f_ready;
+  logic [255:0] f_data;
+  logic [15:0] f_idx;
+
+  assign doorbell = csr_we_i && (csr_addr_i == 12'h050);
+
+  // Ring check at the doorbell: size in [1, 65536], tail < size, ring inside a read window.
+  always_comb begin
+    logic [32:0] last;
+    logic        in_win;
+    last   = {1'b0, ring_base_q} + {ring_size_q[27:0], 5'd0} - 33'd1;
+    in_win = 1'b0;
+    for (int unsigned w = 0; w < Windows; w++) begin
+      if (win_perm_q[w*2] && ring_base_q >= win_base_q[w*32 +: 32] &&
+          last <= {1'b0, win_last_q[w*32 +: 32]}) begin
+        in_win = 1'b1;
+      end
+    end
+    ring_ok = (ring_size_q != 0) && (ring_size_q <= 32'd65536) &&
+              (32'(ring_tail_q) < ring_size_q) && !last[32] && in_win;
+  end
+  assign fetch_go = doorbell && ring_ok && !dec_stopped_q;
+
+  ts_fetch #(.BusBytes(BusBytes), .IdW(4), .ArId(4'd1), .FetchMax(FetchMax)) u_fetch (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .ring_base_i(ring_base_q),
+    .ring_size_i(ring_size_q[16:0]),
+    .go_i       (fetch_go),
+    .tail_i     (ring_tail_q),
+    .stop_i     (dec_stop),
+    .head_o     (head),
+    .busy_o     (fetch_busy),
+    .err_o      (fetch_err),
+    .err_addr_o (fetch_err_addr),
+    .beat_o     (fetch_beat),
+    .cmd_valid_o(f_valid),
+    .cmd_ready_i(f_ready),
+    .cmd_data_o (f_data),
+    .cmd_idx_o  (f_idx),
+    .ar_valid_o (ar_valid_o),
+    .ar_ready_i (ar_ready_i),
+    .ar_id_o    (ar_id_o),
+    .ar_addr_o  (ar_addr_o),
+    .ar_len_o   (ar_len_o),
+    .ar_size_o  (ar_size_o),
+    .ar_burst_o (ar_burst_o),
+    .r_valid_i  (r_valid_i),
+    .r_ready_o  (r_ready_o),
+    .r_data_i   (r_data_i),
+    .r_resp_i   (r_resp_i),
+    .r_last_i   (r_last_i)
+  );
+
+  // ------------------------------------------------------------------ decode
+  typedef enum logic [1:0] {DecIdle, DecCheck, DecPush} dec_e;
+  dec_e        dec_q, dec_d;
+  logic [255:0] dc_q;          // command being decoded
+  logic [15:0] di_q;           // its ring index
+  logic [1:0]  step_q, step_d;
+  logic [7:0]  derr_q, derr_d; // first failed check
+
+  logic [31:0] w0, w1, w2, w3, w4, w5, w6, w7;
+  logic [7:0]  op;
+  logic [3:0]  tok;
+  logic [7:0]  static_err;
+  logic [1:0]  nsteps;         // range checks of this command minus one
+  logic [1:0]  queue;          // 0 load, 1 execute, 2 store
+
+  assign {w7, w6, w5, w4, w3, w2, w1, w0} = dc_q;
+  assign op  = w0[7:0];
+  assign tok = w0[11:8];
+
+  function automatic logic [16:0] rows_for(input logic [16:0] elems, input int unsigned lg);
+    // ceil(elems / 2^lg)
+    logic [16:0] t;
+    t = (elems + ((17'd1 << lg) - 17'd1)) >> lg;
+    return t;
+  endfunction
+
+  // Structural checks (one cycle) in the order of precedence of docs/isa.md.
+  always_comb begin
+    static_err = '0;
+    queue      = 2'd0;
+    nsteps     = 2'd0;
+    unique case (op)
+      OpLoad: begin
+        queue = 2'd0;
+        if (w0[31:14] != 0 || w5 != 0 || w6 != 0 || w7 != 0 || tok[0] || tok[2]) begin
+          static_err = ErrReserved;
+        end else if (w3[15:0] == 0 || w3[31:16] == 0 || (w0[12] && w0[13]) ||
+                     (!w0[12] && !w0[13] && w3[16]) || (w0[12] && w3[17:16] != 0)) begin
+          static_err = ErrDims;
+        end
+      end
+      OpStore: begin
+        queue = 2'd2;
+        if (w0[31:14] != 0 || w6[31:16] != 0 || w6[7:6] != 0 || w7 != 0 || tok[1] || tok[3]) begin
+          static_err = ErrReserved;
+        end else if (w3[15:0] == 0 || w3[31:16] == 0 ||
+                     (w0[13:12] == 2'd3 && (w6[5:0] == 6'h20 || w6[5:0] == 6'h1f))) begin
+          static_err = ErrDims;
+        end
+      end
+      OpGemm: begin
+        queue  = 2'd1;
+        nsteps = 2'd2;
+        if (w0[31:17] != 0 || w2[31:16] != 0 || w7[31:16] != 0) begin
+          static_err = ErrReserved;
+        end else if (w0[13:12] == 2'd3) begin
+          static_err = ErrDtype;
+        end else if (w1[15:0] == 0 || w1[31:16] == 0 || w2[15:0] == 0) begin
+          static_err = ErrDims;
+        end else if (17'(w6[15:0]) < rows_for(w0[14] ? 17'(w1[15:0]) : 17'(w2[15:0]), LgDim) ||
+                     17'(w6[31:16]) < rows_for(w0[15] ? 17'(w2[15:0]) : 17'(w1[31:16]), LgDim) ||
+                     17'(w7[15:0]) < rows_for(17'(w1[31:16]), LgDim)) begin
+          static_err = ErrDims;
+        end
+      end
+      default: static_err = ErrOpcode;
+    endcase
+  end
+
+  // Range check of step s: base + x*y + extra <= limit.
+  logic [31:0] rc_base;
+  logic [16:0] rc_x, rc_y, rc_extra;
+  logic [31:0] rc_limit;
+  logic        rc_fail;
+
+  always_comb begin
+    logic [16:0] m, n, k;
+    m        = 17'(w1[15:0]);
+    n        = 17'(w1[31:16]);
+    k        = 17'(w2[15:0]);
+    rc_base  = w4;
+    rc_x     = 17'(w3[15:0]);
+    rc_y     = '0;
+    rc_extra = '0;
+    rc_limit = SpadRows;
+    unique case (op)
+      OpLoad: begin
+        rc_y     = w0[12] ? rows_for(17'(w3[31:16]), LgDim + 2)
+                 : w0[13] ? rows_for(17'(w3[31:16]), LgDim)
+                          : rows_for(17'(w3[31:16]), LgDim + 1);
+        rc_limit = w0[12] ? AccRows : SpadRows;
+      end
+      OpStore: begin
+        rc_y     = rows_for(17'(w3[31:16]), LgDim);
+        rc_limit = AccRows;
+      end
+      OpGemm: begin
+        unique case (step_q)
+          2'd0: begin  // A: rows (k if a_trans else m), columns (m if a_trans else k)
+            rc_base  = w3;
+            rc_x     = (w0[14] ? k : m) - 17'd1;
+            rc_y     = 17'(w6[15:0]);
+            rc_extra = rows_for(w0[14] ? m : k, LgDim);
+          end
+          2'd1: begin  // B: rows (n if b_trans else k), columns (k if b_trans else n)
+            rc_base  = w4;
+            rc_x     = (w0[15] ? n : k) - 17'd1;
+            rc_y     = 17'(w6[31:16]);
+            rc_extra = rows_for(w0[15] ? k : n, LgDim);
+          end
+          default: begin  // C: m rows of ceil(n / Dim) accumulator rows
+            rc_base  = w5;
+            rc_x     = m - 17'd1;
+            rc_y     = 17'(w7[15:0]);
+            rc_extra = rows_for(n, LgDim);
+            rc_limit = AccRows;
+          end
+        endcase
+      end
+      default: ;
+    endcase
+    rc_fail = (36'(rc_base) + 36'(rc_x) * 36'(rc_y) + 36'(rc_extra)) > 36'(rc_limit);
+  end
+
+  // Queue FIFOs.
+  logic [2:0]      q_push, q_pop, q_empty, q_full;
+  logic [3*CmdW-1:0] q_data;
+
+  always_comb begin
+    dec_d    = dec_q;
+    step_d   = step_q;
+    derr_d   = derr_q;
+    f_ready  = 1'b0;
+    q_push   = '0;
+    dec_stop = 1'b0;
+    unique case (dec_q)
+      DecIdle: begin
+        f_ready = !dec_stopped_q;
+        if (f_valid && !dec_stopped_q) begin
+          dec_d  = DecCheck;
+          step_d = '0;
+        end
+      end
+      DecCheck: begin
+        if (static_err != 0) begin
+          derr_d   = static_err;
+          dec_stop = 1'b1;
+          dec_d    = DecIdle;
+        end else if (rc_fail) begin
+          derr_d   = ErrSram;
+          dec_stop = 1'b1;
+          dec_d    = DecIdle;
+        end else if (step_q == nsteps) begin
+          dec_d = DecPush;
+        end else begin
+          step_d = step_q + 2'd1;
+        end
+      end
+      DecPush: begin
+        if (!q_full[queue]) begin
+          q_push[queue] = 1'b1;
+          dec_d         = DecIdle;
+        end
+      end
+      default: dec_d = DecIdle;
+    endcase
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (dec_q == DecIdle && f_valid && f_ready) begin
+      dc_q <= f_data;
+      di_q <= f_idx;
+    end
+  end
+
+  for (genvar q = 0; q < 3; q++) begin : g_queue
+    logic [$clog2(QueueDepth+1)-1:0] unused_cnt;
+    ts_fifo #(.Width(CmdW), .Depth(QueueDepth)) u_fifo (
+      .clk_i  (clk_i),
+      .rst_ni (rst_ni),
+      .flush_i(1'b0),
+      .push_i (q_push[q]),
+      .data_i ({di_q, dc_q}),
+      .pop_i  (q_pop[q]),
+      .data_o (q_data[q*CmdW +: CmdW]),
+      .empty_o(q_empty[q]),
+      .full_o (q_full[q]),
+      .count_o(unused_cnt)
+    );
+  end
+
+  // ------------------------------------------------------------------ queues and tokens
+  // Token counters: 0 L->E, 1 E->L, 2 E->S, 3 S->E.
+  typedef enum logic [1:0] {QIdle, QIssue, QRun} qst_e;
+  qst_e [2:0]   qs_q, qs_d;
+  logic [2:0]   stopped_q, stopped_d;
+  logic [31:0]  tokc_q, tokc_d;        // four 8-bit counters
+  logic [3:0]   tok_pop, tok_push;
+  logic [2:0]   q_wait, q_done, q_ok;
+  logic [3:0]   q_tok [3];
+  logic [15:0]  q_idx [3];
+  logic [3:0]   need [3];             // counters a queue's head command pops
+  logic [3:0]   give [3];             // counters it pushes
+  logic [3:0]   avail;
+  logic [2:0]   issue_ready, done_valid;
+  logic [3:0]   q_status [3];
+  logic [31:0]  q_addr [3];
+  logic         tok_ovf;
+
+  for (genvar t = 0; t < 4; t++) begin : g_avail
+    assign avail[t] = (tokc_q[t*8 +: 8] != 8'd0);
+  end
+
+  for (genvar q = 0; q < 3; q++) begin : g_tok
+    assign q_tok[q] = q_data[q*CmdW + 8 +: 4];
+    assign q_idx[q] = q_data[q*CmdW + 256 +: 16];
+  end
+  // Load: pop_next <- E->L, push_next -> L->E. Execute: pop_prev <- L->E, pop_next <- S->E,
+  // push_prev -> E->L, push_next -> E->S. Store: pop_prev <- E->S, push_prev -> S->E.
+  assign need[0] = {2'b00, q_tok[0][1], 1'b0};
+  assign give[0] = {3'b000, q_tok[0][3]};
+  assign need[1] = {q_tok[1][1], 2'b00, q_tok[1][0]};
+  assign give[1] = {1'b0, q_tok[1][3], q_tok[1][2], 1'b0};
+  assign need[2] = {1'b0, q_tok[2][0], 2'b00};
+  assign give[2] = {q_tok[2][2], 3'b000};
+
+  assign issue_ready = {st_ready_i, ex_ready_i, ld_ready_i};
+  assign done_valid  = {st_done_valid_i, ex_done_valid_i, ld_done_valid_i};
+  assign q_status[0] = ld_done_status_i;
+  assign q_status[1] = ex_done_err_i ? 4'd15 : 4'd0;
+  assign q_status[2] = st_done_status_i;
+  assign q_addr[0]   = ld_done_addr_i;
+  assign q_addr[1]   = '0;
+  assign q_addr[2]   = st_done_addr_i;
+
+  always_comb begin
+    logic [3:0] taken;
+    qs_d      = qs_q;
+    stopped_d = stopped_q;
+    tok_pop   = '0;
+    tok_push  = '0;
+    q_pop     = '0;
+    q_wait    = '0;
+    q_done    = '0;
+    q_ok      = '0;
+    taken     = '0;
+    for (int unsigned q = 0; q < 3; q++) begin
+      unique case (qs_q[q])
+        QIdle: begin
+          if (!q_empty[q] && !stopped_q[q]) begin
+            // Tokens are taken only if all are there and no other queue takes the same
+            // counter this cycle (a counter has one popper, so this never conflicts).
+            if ((need[q] & ~avail) == 0 && (need[q] & taken) == 0) begin
+              tok_pop   = tok_pop | need[q];
+              taken     = taken | need[q];
+              qs_d[q]   = QIssue;
+            end else begin
+              q_wait[q] = 1'b1;
+            end
+          end
+        end
+        QIssue: begin
+          if (issue_ready[q]) begin
+            qs_d[q] = QRun;
+          end
+        end
+        QRun: begin
+          if (done_valid[q]) begin
+            q_done[q] = 1'b1;
+            q_pop[q]  = 1'b1;
+            qs_d[q]   = QIdle;
+            if (q_status[q] == 4'd0) begin
+              q_ok[q]  = 1'b1;
+              tok_push = tok_push | give[q];
+            end else begin
+              stopped_d[q] = 1'b1;
+            end
+          end
+        end
+        default: qs_d[q] = QIdle;
+      endcase
+    end
+    // Token counters.
+    tokc_d  = tokc_q;
+    tok_ovf = 1'b0;
+    for (int unsigned t = 0; t < 4; t++) begin
+      if (tok_push[t] && !tok_pop[t] && tokc_q[t*8 +: 8] == 8'hff) begin
+        tok_ovf = 1'b1;
+      end else begin
+        tokc_d[t*8 +: 8] = tokc_q[t*8 +: 8] + 8'(tok_push[t]) - 8'(tok_pop[t]);
+      end
+    end
+    if (tok_ovf) stopped_d = 3'b111;
+  end
+
+  // Unit command fields come straight from the queue heads.
+  logic [255:0] lc, ec, sc;
+  logic         unused_cmd;
+  assign lc = q_data[0 +: 256];
+  assign ec = q_data[CmdW +: 256];
+  assign sc = q_data[2*CmdW +: 256];
+  assign unused_cmd = ^{lc[255:160], lc[31:14], lc[11:0], ec[255:240], ec[191:160], ec[159:128],
+                        ec[127:96], ec[95:80], ec[31:17], ec[11:0], sc[255:208], sc[199:198],
+                        sc[31:14], sc[11:0]};
+
+  assign ld_valid_o      = (qs_q[0] == QIssue);
+  assign ld_target_o     = lc[12];
+  assign ld_expand8_o    = lc[13];
+  assign ld_dram_addr_o  = lc[63:32];
+  assign ld_stride_o     = lc[95:64];
+  assign ld_rows_o       = lc[111:96];
+  assign ld_bytes_o      = lc[127:112];
+  assign ld_sram_addr_o  = lc[159:128];
+  assign ld_done_ready_o = (qs_q[0] == QRun);
+
+  assign ex_valid_o      = (qs_q[1] == QIssue);
+  assign ex_dtype_o      = ec[13:12];
+  assign ex_a_trans_o    = ec[14];
+  assign ex_b_trans_o    = ec[15];
+  assign ex_accumulate_o = ec[16];
+  assign ex_m_o          = ec[47:32];
+  assign ex_n_o          = ec[63:48];
+  assign ex_k_o          = ec[79:64];
+  assign ex_a_addr_o     = ec[96 +: SpAw];
+  assign ex_b_addr_o     = ec[128 +: SpAw];
+  assign ex_c_addr_o     = ec[160 +: AccAw];
+  assign ex_a_stride_o   = SpAw'(ec[207:192]);
+  assign ex_b_stride_o   = SpAw'(ec[223:208]);
+  assign ex_c_stride_o   = AccAw'(ec[239:224]);
+  assign ex_done_ready_o = (qs_q[1] == QRun);
+
+  assign st_valid_o      = (qs_q[2] == QIssue);
+  assign st_format_o     = sc[13:12];
+  assign st_dram_addr_o  = sc[63:32];
+  assign st_stride_o     = sc[95:64];
+  assign st_rows_o       = sc[111:96];
+  assign st_cols_o       = sc[127:112];
+  assign st_acc_addr_o   = sc[159:128];
+  assign st_mult_o       = sc[191:160];
+  assign st_shift_o      = sc[197:192];
+  assign st_zp_o         = sc[207:200];
+  assign st_done_ready_o = (qs_q[2] == QRun);
+
+  // ------------------------------------------------------------------ errors
+  always_comb begin
+    e_valid = 1'b0;
+    e_code  = '0;
+    e_unit  = '0;
+    e_cmd   = '0;
+    e_addr  = '0;
+    if (doorbell && !ring_ok) begin
+      e_valid = 1'b1;
+      e_code  = ErrRing;
+      e_unit  = UnitFetch;
+      e_cmd   = head;
+    end else if (fetch_err) begin
+      e_valid = 1'b1;
+      e_code  = ErrBus;
+      e_unit  = UnitFetch;
+      e_cmd   = head;
+      e_addr  = fetch_err_addr;
+    end else if (dec_stop) begin
+      e_valid = 1'b1;
+      e_code  = (static_err != 0) ? static_err : ErrSram;
+      e_unit  = UnitFetch;
+      e_cmd   = di_q;
+    end else if (tok_ovf) begin
+      e_valid = 1'b1;
+      e_code  = ErrToken;
+      e_unit  = UnitFetch;
+    end else begin
+      for (int q = 2; q >= 0; q--) begin
+        if (q_done[q] && !q_ok[q]) begin
+          e_valid = 1'b1;
+          e_unit  = 4'(q + 2);
+          e_cmd   = q_idx[q];
+          e_addr  = q_addr[q];
+          unique case (q_status[q])
+            4'd1, 4'd2: e_code = ErrWindow;
+            4'd15:      e_code = ErrMmu;
+            default:    e_code = ErrBus;
+          endcase
+        end
+      end
+    end
+  end
+
+  // ------------------------------------------------------------------ status, IRQ
+  logic busy;
+  assign busy = fetch_busy || (dec_q != DecIdle) || (f_valid && !dec_stopped_q) ||
+                ((~q_empty & ~stopped_q) != 0) || units_busy_i;
+  assign irq_o = (done_q && irq_done_en_q) || ((err_code_q != 0) && irq_err_en_q);
+
+  // ------------------------------------------------------------------ perf counters
+  logic [NPerf*64-1:0] perf_inc;
+  always_comb begin
+    perf_inc = '0;
+    perf_inc[0*64 +: 64]  = 64'd1;
+    perf_inc[1*64 +: 64]  = 64'(busy);
+    perf_inc[2*64 +: 64]  = 64'(q_push != 0);
+    perf_inc[3*64 +: 64]  = 64'(qs_q[0] != QIdle);
+    perf_inc[4*64 +: 64]  = 64'(q_wait[0]);
+    perf_inc[5*64 +: 64]  = 64'(qs_q[1] != QIdle);
+    perf_inc[6*64 +: 64]  = 64'(q_wait[1]);
+    perf_inc[7*64 +: 64]  = 64'(qs_q[2] != QIdle);
+    perf_inc[8*64 +: 64]  = 64'(q_wait[2]);
+    perf_inc[9*64 +: 64]  = 64'(mmu_row_i);
+    perf_inc[10*64 +: 64] = 64'(macs_i);
+    perf_inc[11*64 +: 64] = 64'(rd_bytes_i) + (fetch_beat ? 64'(FetchBeatB) : 64'd0);
+    perf_inc[12*64 +: 64] = 64'(wr_bytes_i);
+  end
+
+  // ------------------------------------------------------------------ CSR access
+  logic        w_ctrl, w_status, w_err, w_flags, w_perm;
+  logic [11:0] a;
+  assign a        = csr_addr_i;
+  assign w_ctrl   = csr_we_i && a == 12'h020;
+  assign w_status = csr_we_i && a == 12'h024;
+  assign w_err    = csr_we_i && a == 12'h028;
+  assign w_flags  = csr_we_i && a == 12'h060;
+  assign w_perm   = csr_we_i && a[11:7] == 5'b00001 && a[3:0] == 4'h8 &&
+                    32'(a[6:4]) < Windows;
+
+  assign flags_clr_o = w_flags;
+  assign win_we_o    = w_perm;
+  assign win_idx_o   = WinW'(a[6:4]);
+  assign win_base_o  = win_base_q[32*int'(win_idx_o) +: 32];
+  assign win_last_o  = win_last_q[32*int'(win_idx_o) +: 32];
+  assign win_perm_o  = csr_wdata_i[1:0];
+
+  always_comb begin
+    logic [3:0] wi;
+    csr_rdata_o = '0;
+    wi          = 4'(a[6:4]);
+    unique casez (a)
+      12'h000: csr_rdata_o = 32'h5453_4152;
+      12'h004: csr_rdata_o = 32'h0001_0000;
+      12'h008: csr_rdata_o = {12'd0, 4'(Windows), 8'(BusBytes), 8'(Dim)};
+      12'h00c: csr_rdata_o = SpadRows;
+      12'h010: csr_rdata_o = AccRows;
+      12'h020: csr_rdata_o = {29'd0, irq_err_en_q, irq_done_en_q, 1'b0};
+      12'h024: csr_rdata_o = {25'd0, dec_stopped_q, q_wait[2], q_wait[1], q_wait[0],
+                              err_code_q != 0, done_q, busy};
+      12'h028: csr_rdata_o = {20'd0, err_unit_q, err_code_q};
+      12'h02c: csr_rdata_o = {16'd0, err_cmd_q};
+      12'h030: csr_rdata_o = err_addr_q;
+      12'h040: csr_rdata_o = ring_base_q;
+      12'h044: csr_rdata_o = ring_size_q;
+      12'h048: csr_rdata_o = {16'd0, head};
+      12'h04c: csr_rdata_o = {16'd0, ring_tail_q};
+      12'h060: csr_rdata_o = {27'd0, flags_q | acc_flags_i};
+      12'b0000_1???_0000: if (32'(wi) < Windows) csr_rdata_o = win_base_q[32*int'(wi) +: 32];
+      12'b0000_1???_0100: if (32'(wi) < Windows) csr_rdata_o = win_last_q[32*int'(wi) +: 32];
+      12'b0000_1???_1000: if (32'(wi) < Windows) csr_rdata_o = {30'd0, win_perm_q[2*int'(wi) +: 2]};
+      12'b0001_????_?000: if (int'(a[7:3]) < NPerf) csr_rdata_o = perf_q[64*int'(a[7:3]) +: 32];
+      12'b0001_????_?100: csr_rdata_o = perf_hi_q;
+      default: ;
+    endcase
+  end
+
+  // ------------------------------------------------------------------ registers
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      irq_done_en_q <= 1'b0;
+      irq_err_en_q  <= 1'b0;
+      done_q        <= 1'b0;
+      pending_q     <= 1'b0;
+      err_code_q    <= '0;
+      err_unit_q    <= '0;
+      err_cmd_q     <= '0;
+      err_addr_q    <= '0;
+      ring_base_q   <= '0;
+      ring_size_q   <= '0;
+      ring_tail_q   <= '0;
+      flags_q       <= '0;
+      win_base_q    <= '0;
+      win_last_q    <= '0;
+      win_perm_q    <= '0;
+      perf_q        <= '0;
+      perf_hi_q     <= '0;
+      dec_q         <= DecIdle;
+      step_q        <= '0;
+      derr_q        <= '0;
+      dec_stopped_q <= 1'b0;
+      qs_q          <= {QIdle, QIdle, QIdle};
+      stopped_q     <= '0;
+      tokc_q        <= '0;
+    end else begin
+      dec_q     <= dec_d;
+      step_q    <= step_d;
+      derr_q    <= derr_d;
+      qs_q      <= qs_d;
+      stopped_q <= stopped_d;
+      tokc_q    <= tokc_d;
+      if (dec_stop || fetch_err) dec_stopped_q <= 1'b1;
+      // Done: set when the chip is idle after a doorbell; write 1 to clear.
+      if (doorbell) pending_q <= 1'b1;
+      if (pending_q && !busy && !doorbell) begin
+        done_q    <= 1'b1;
+        pending_q <= 1'b0;
+      end else if (w_status && csr_wdata_i[1]) begin
+        done_q <= 1'b0;
+      end
+      if (w_ctrl) begin
+        irq_done_en_q <= csr_wdata_i[1];
+        irq_err_en_q  <= csr_wdata_i[2];
+      end
+      if (e_valid && err_code_q == 0) begin
+        err_code_q <= e_code;
+        err_unit_q <= e_unit;
+        err_cmd_q  <= e_cmd;
+        err_addr_q <= e_addr;
+      end else if (w_err) begin
+        err_code_q <= '0;
+        err_unit_q <= '0;
+      end
+      if (csr_we_i && a == 12'h040 && !fetch_busy) ring_base_q <= {csr_wdata_i[31:5], 5'd0};
+      if (csr_we_i && a == 12'h044 && !fetch_busy) ring_size_q <= csr_wdata_i;
+      if (csr_we_i && a == 12'h04c) ring_tail_q <= csr_wdata_i[15:0];
+      flags_q <= w_flags ? (flags_q & ~csr_wdata_i[FW-1:0]) : (flags_q | flags_i);
+      for (int unsigned w = 0; w < Windows; w++) begin
+        if (csr_we_i && a == 12'(32'h080 + 16 * w)) win_base_q[32*w +: 32] <= csr_wdata_i;
+        if (csr_we_i && a == 12'(32'h084 + 16 * w)) win_last_q[32*w +: 32] <= csr_wdata_i;
+        if (csr_we_i && a == 12'(32'h088 + 16 * w)) win_perm_q[2*w +: 2]   <= csr_wdata_i[1:0];
+      end
+      if (w_ctrl && csr_wdata_i[3]) begin
+        perf_q <= '0;
+      end else begin
+        for (int unsigned c = 0; c < NPerf; c++) begin
+          perf_q[64*c +: 64] <= perf_q[64*c +: 64] + perf_inc[64*c +: 64];
+        end
+      end
+      if (csr_re_i && a[11:8] == 4'h1 && a[2:0] == 3'b000 && int'(a[7:3]) < NPerf) begin
+        perf_hi_q <= perf_q[64*int'(a[7:3]) + 32 +: 32];
+      end
+    end
+  end
+
+  // Assertions
+  `TS_ASSERT_INIT(a_dim, Dim >= 2 && (1 << LgDim) == Dim, "Dim must be a power of two")
+  `TS_ASSERT_INIT(a_windows, Windows >= 1 && Windows <= 8, "Windows must be in [1, 8]")
+  `TS_ASSERT(a_one_access, !(csr_we_i && csr_re_i), clk_i, rst_ni, "CSR read and write at once")
+  `TS_ASSERT(a_no_pop_underflow, (tok_pop & ~avail) == 0, clk_i, rst_ni, "token underflow")
+
+endmodule

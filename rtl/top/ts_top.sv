@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: Apache-2.0
+// ts_top: the Tessera accelerator. AXI4-Lite CSR slave, AXI4 master, level IRQ.
+//
+//   ts_csr_if -> ts_ctrl (CSRs, ring fetch on AXI ID 1, decode, queues, tokens)
+//                  |-> ts_load  (DMA, AXI ID 0 reads)  -> scratchpad port 2 / accumulator
+//                  |-> ts_exec  (matrix unit)          <- scratchpad ports 0, 1 -> accumulator
+//                  '-> ts_store (DMA, AXI ID 0 writes) <- accumulator
+// The scratchpad gives fixed priority to the execute unit's activation stream (port 0),
+// then its weights (1), then the load DMA (2). The accumulator is two independent halves
+// (ts_acc each; the top address bit selects), so a store can drain one half while the
+// matrix unit accumulates into the other; in each half the execute unit's writes come
+// before the load's. A soft reset (CTRL.soft_reset) resets everything but the AXI4-Lite
+// front end. Parameters come from the named configurations (ts_top_<name>, generated).
+`include "ts_assert.svh"
+
+module ts_top #(
+  parameter int unsigned Dim        = 4,
+  parameter int unsigned SpadRows   = 1024,
+  parameter int unsigned SpadBanks  = 4,
+  parameter int unsigned AccRows    = 256,
+  parameter int unsigned Windows    = 2,
+  parameter int unsigned MaxReads   = 2,
+  parameter int unsigned MaxWrites  = 2,
+  parameter int unsigned QueueDepth = 2,
+  localparam int unsigned BusBytes  = 2 * Dim,
+  localparam int unsigned DW        = BusBytes * 8
+) (
+  input  logic                   clk_i,
+  input  logic                   rst_ni,
+  input  logic                   s_axil_aw_valid_i,
+  output logic                   s_axil_aw_ready_o,
+  input  logic [11:0]            s_axil_aw_addr_i,
+  input  logic                   s_axil_w_valid_i,
+  output logic                   s_axil_w_ready_o,
+  input  logic [31:0]            s_axil_w_data_i,
+  input  logic [3:0]             s_axil_w_strb_i,
+  output logic                   s_axil_b_valid_o,
+  input  logic                   s_axil_b_ready_i,
+  output logic [1:0]             s_axil_b_resp_o,
+  input  logic                   s_axil_ar_valid_i,
+  output logic                   s_axil_ar_ready_o,
+  input  logic [11:0]            s_axil_ar_addr_i,
+  output logic                   s_axil_r_valid_o,
+  input  logic                   s_axil_r_ready_i,
+  output logic [31:0]            s_axil_r_data_o,
+  output logic [1:0]             s_axil_r_resp_o,
+  output logic                   m_axi_ar_valid_o,
+  input  logic                   m_axi_ar_ready_i,
+  output logic [3:0]             m_axi_ar_id_o,
+  output logic [31:0]            m_axi_ar_addr_o,
+  output logic [7:0]             m_axi_ar_len_o,
+  output logic [2:0]             m_axi_ar_size_o,
+  output logic [1:0]             m_axi_ar_burst_o,
+  input  logic                   m_axi_r_valid_i,
+  output logic                   m_axi_r_ready_o,
+  input  logic [3:0]             m_axi_r_id_i,
+  input  logic [DW-1:0]          m_axi_r_data_i,
+  input  logic [1:0]             m_axi_r_resp_i,
+  input  logic                   m_axi_r_last_i,
+  output logic                   m_axi_aw_valid_o,
+  input  logic                   m_axi_aw_ready_i,
+  output logic [3:0]             m_axi_aw_id_o,
+  output logic [31:0]            m_axi_aw_addr_o,
+  output logic [7:0]             m_axi_aw_len_o,
+  output logic [2:0]             m_axi_aw_size_o,
+  output logic [1:0]             m_axi_aw_burst_o,
+  output logic                   m_axi_w_valid_o,
+  input  logic                   m_axi_w_ready_i,
+  output logic [DW-1:0]          m_axi_w_data_o,
+  output logic [BusBytes-1:0]        m_axi_w_strb_o,
+  output logic                   m_axi_w_last_o,
+  input  logic                   m_axi_b_valid_i,
+  output logic                   m_axi_b_ready_o,
+  input  logic [3:0]             m_axi_b_id_i,
+  input  logic [1:0]             m_axi_b_resp_i,
+  output logic                   irq_o
+);
+
+  localparam int unsigned SpAw     = $clog2(SpadRows);
+  localparam int unsigned AccAw    = $clog2(AccRows);
+  localparam int unsigned HalfRows = AccRows / 2;
+  localparam int unsigned HalfAw   = AccAw - 1;
+  localparam int unsigned WinW     = (Windows > 1) ? $clog2(Windows) : 1;
+  localparam int unsigned FW       = ts_pkg::FlagW;
+  localparam int unsigned LgDim    = $clog2(Dim);
+  localparam int unsigned SpW      = Dim * 16;
+  localparam int unsigned AccW     = Dim * 32;
+
+  // ------------------------------------------------------------------ resets
+  logic rst_sync_n, soft_rst, rst_core_req_n, rst_n;
+
+  ts_reset_sync u_rst_por (
+    .clk_i (clk_i),
+    .rst_ni(rst_ni),
+    .rst_no(rst_sync_n)
+  );
+  assign rst_core_req_n = rst_sync_n && !soft_rst;
+  ts_reset_sync u_rst_core (
+    .clk_i (clk_i),
+    .rst_ni(rst_core_req_n),
+    .rst_no(rst_n)
+  );
+
+  // ------------------------------------------------------------------ CSR front end
+  logic        csr_we, csr_re;
+  logic [11:0] csr_addr;
+  logic [31:0] csr_wdata, csr_rdata;
+
+  ts_csr_if u_csr_if (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_sync_n),
+    .s_axil_aw_valid_i(s_axil_aw_valid_i),
+    .s_axil_aw_ready_o(s_axil_aw_ready_o),
+    .s_axil_aw_addr_i (s_axil_aw_addr_i),
+    .s_axil_w_valid_i (s_axil_w_valid_i),
+    .s_axil_w_ready_o (s_axil_w_ready_o),
+    .s_axil_w_data_i  (s_axil_w_data_i),
+    .s_axil_w_strb_i  (s_axil_w_strb_i),
+    .s_axil_b_valid_o (s_axil_b_valid_o),
+    .s_axil_b_ready_i (s_axil_b_ready_i),
+    .s_axil_b_resp_o  (s_axil_b_resp_o),
+    .s_axil_ar_valid_i(s_axil_ar_valid_i),
+    .s_axil_ar_ready_o(s_axil_ar_ready_o),
+    .s_axil_ar_addr_i (s_axil_ar_addr_i),
+    .s_axil_r_valid_o (s_axil_r_valid_o),
+    .s_axil_r_ready_i (s_axil_r_ready_i),
+    .s_axil_r_data_o  (s_axil_r_data_o),
+    .s_axil_r_resp_o  (s_axil_r_resp_o),
+    .csr_we_o         (csr_we),
+    .csr_re_o         (csr_re),
+    .csr_addr_o       (csr_addr),
+    .csr_wdata_o      (csr_wdata),
+    .csr_rdata_i      (csr_rdata),
+    .soft_rst_o       (soft_rst)
+  );
+
+  // ------------------------------------------------------------------ command processor
+  logic             win_we;
+  logic [WinW-1:0]  win_idx;
+  logic [31:0]      win_base, win_last;
+  logic [1:0]       win_perm;
+  // Fetch AXI read channels.
+  logic             f_ar_valid, f_ar_ready, f_r_valid, f_r_ready;
+  logic [3:0]       f_ar_id;
+  logic [31:0]      f_ar_addr;
+  logic [7:0]       f_ar_len;
+  logic [2:0]       f_ar_size;
+  logic [1:0]       f_ar_burst;
+  // Unit commands.
+  logic             ld_valid, ld_ready, ld_target, ld_expand8;
+  logic [31:0]      ld_dram_addr, ld_stride, ld_sram_addr;
+  logic [15:0]      ld_rows, ld_bytes;
+  logic             ld_done_valid, ld_done_ready, ld_busy;
+  logic [3:0]       ld_done_status;
+  logic [31:0]      ld_done_addr;
+  logic             ex_valid, ex_ready, ex_a_trans, ex_b_trans, ex_accumulate;
+  logic [1:0]       ex_dtype;
+  logic [15:0]      ex_m, ex_n, ex_k;
+  logic [SpAw-1:0]  ex_a_addr, ex_b_addr, ex_a_stride, ex_b_stride;
+  logic [AccAw-1:0] ex_c_addr, ex_c_stride;
+  logic             ex_done_valid, ex_done_ready, ex_done_err, ex_busy, ex_row;
+  logic             st_valid, st_ready;
+  logic [1:0]       st_format;
+  logic [31:0]      st_dram_addr, st_stride, st_acc_addr, st_mult;
+  logic [15:0]      st_rows, st_cols;
+  logic [5:0]       st_shift;
+  logic [7:0]       st_zp;
+  logic             st_done_valid, st_done_ready, st_busy;
+  logic [3:0]       st_done_status;
+  logic [31:0]      st_done_addr;
+  // Flags and counters.
+  logic             ex_flags_valid, st_flags_valid, flags_clr;
+  logic [FW-1:0]    ex_flags, st_flags;
+  logic [2*FW-1:0]  acc_flags;
+  logic [2*LgDim+1:0] ex_macs;
+  logic [7:0]       rd_bytes, wr_bytes;
+
+  ts_ctrl #(
+    .Dim       (Dim),
+    .BusBytes  (BusBytes),
+    .SpadRows  (SpadRows),
+    .AccRows   (AccRows),
+    .Windows   (Windows),
+    .QueueDepth(QueueDepth)
+  ) u_ctrl (
+    .clk_i          (clk_i),
+    .rst_ni         (rst_n),
+    .csr_we_i       (csr_we),
+    .csr_re_i       (csr_re),
+    .csr_addr_i     (csr_addr),
+    .csr_wdata_i    (csr_wdata),
+    .csr_rdata_o    (csr_rdata),
+    .irq_o          (irq_o),
+    .win_we_o       (win_we),
+    .win_idx_o      (win_idx),
+    .win_base_o     (win_base),
+    .win_last_o     (win_last),
+    .win_perm_o     (win_perm),
+    .ar_valid_o     (f_ar_valid),
+    .ar_ready_i     (f_ar_ready),
+    .ar_id_o        (f_ar_id),
+    .ar_addr_o      (f_ar_addr),
+    .ar_len_o       (f_ar_len),
+    .ar_size_o      (f_ar_size),
+    .ar_burst_o     (f_ar_burst),
+    .r_valid_i      (f_r_valid),
+    .r_ready_o      (f_r_ready),
+    .r_data_i       (m_axi_r_data_i),
+    .r_resp_i       (m_axi_r_resp_i),
+    .r_last_i       (m_axi_r_last_i),
+    .ld_valid_o     (ld_valid),
+    .ld_ready_i     (ld_ready),
+    .ld_target_o    (ld_target),
+    .ld_expand8_o   (ld_expand8),
+    .ld_dram_addr_o (ld_dram_addr),
+    .ld_stride_o    (ld_stride),
+    .ld_rows_o      (ld_rows),
+    .ld_bytes_o     (ld_bytes),
+    .ld_sram_addr_o (ld_sram_addr),
+    .ld_done_valid_i(ld_done_valid),
+    .ld_done_ready_o(ld_done_ready),
+    .ld_done_status_i(ld_done_status),
+    .ld_done_addr_i (ld_done_addr),
+    .ex_valid_o     (ex_valid),
+    .ex_ready_i     (ex_ready),
+    .ex_dtype_o     (ex_dtype),
+    .ex_a_trans_o   (ex_a_trans),
+    .ex_b_trans_o   (ex_b_trans),
+    .ex_accumulate_o(ex_accumulate),
+    .ex_m_o         (ex_m),
+    .ex_n_o         (ex_n),
+    .ex_k_o         (ex_k),
+    .ex_a_addr_o    (ex_a_addr),
+    .ex_b_addr_o    (ex_b_addr),
+    .ex_c_addr_o    (ex_c_addr),
+    .ex_a_stride_o  (ex_a_stride),
+    .ex_b_stride_o  (ex_b_stride),
+    .ex_c_stride_o  (ex_c_stride),
+    .ex_done_valid_i(ex_done_valid),
+    .ex_done_ready_o(ex_done_ready),
+    .ex_done_err_i  (ex_done_err),
+    .st_valid_o     (st_valid),
+    .st_ready_i     (st_ready),
+    .st_format_o    (st_format),
+    .st_dram_addr_o (st_dram_addr),
+    .st_stride_o    (st_stride),
+    .st_rows_o      (st_rows),
+    .st_cols_o      (st_cols),
+    .st_acc_addr_o  (st_acc_addr),
+    .st_mult_o      (st_mult),
+    .st_shift_o     (st_shift),
+    .st_zp_o        (st_zp),
+    .st_done_valid_i(st_done_valid),
+    .st_done_ready_o(st_done_ready),
+    .st_done_status_i(st_done_status),
+    .st_done_addr_i (st_done_addr),
+    .flags_i        ((ex_flags_valid ? ex_flags : '0) | (st_flags_valid ? st_flags : '0)),
+    .acc_flags_i    (acc_flags[0 +: FW] | acc_flags[FW +: FW]),
+    .flags_clr_o    (flags_clr),
+    .mmu_row_i      (ex_row),
+    .macs_i         (ex_macs),
+    .rd_bytes_i     (rd_bytes),
+    .wr_bytes_i     (wr_bytes),
+    .units_busy_i   (ld_busy || ex_busy || st_busy)
+  );
+
+  // ------------------------------------------------------------------ AXI read arbitration
+  // Fetch (ID 1) before load (ID 0); the owner is held while AR waits (AXI stability).
+  logic             l_ar_valid, l_ar_ready, l_r_valid, l_r_ready;
+  logic [3:0]       l_ar_id;
+  logic [31:0]      l_ar_addr;
+  logic [7:0]       l_ar_len;
+  logic [2:0]       l_ar_size;
+  logic [1:0]       l_ar_burst;
+  logic             ar_lock_q, ar_own_q, ar_sel, r_to_fetch;
+
+  assign ar_sel           = ar_lock_q ? ar_own_q : f_ar_valid;
+  assign m_axi_ar_valid_o = ar_sel ? f_ar_valid : l_ar_valid;
+  assign m_axi_ar_id_o    = ar_sel ? f_ar_id    : l_ar_id;
+  assign m_axi_ar_addr_o  = ar_sel ? f_ar_addr  : l_ar_addr;
+  assign m_axi_ar_len_o   = ar_sel ? f_ar_len   : l_ar_len;
+  assign m_axi_ar_size_o  = ar_sel ? f_ar_size  : l_ar_size;
+  assign m_axi_ar_burst_o = ar_sel ? f_ar_burst : l_ar_burst;
+  assign f_ar_ready       = ar_sel && m_axi_ar_ready_i;
+  assign l_ar_ready       = !ar_sel && m_axi_ar_ready_i;
+
+  assign r_to_fetch      = (m_axi_r_id_i == 4'd1);
+  assign f_r_valid       = m_axi_r_valid_i && r_to_fetch;
+  assign l_r_valid       = m_axi_r_valid_i && !r_to_fetch;
+  assign m_axi_r_ready_o = r_to_fetch ? f_r_ready : l_r_ready;
+
+  always_ff @(posedge clk_i or negedge rst_n) begin
+    if (!rst_n) begin
+      ar_lock_q <= 1'b0;
+      ar_own_q  <= 1'b0;
+    end else begin
+      ar_lock_q <= m_axi_ar_valid_o && !m_axi_ar_ready_i;
+      ar_own_q  <= ar_sel;
+    end
+  end
+
+  // Bytes moved (perf counters): load R beats, and W bytes with their strobes.
+  always_comb begin
+    rd_bytes = (l_r_valid && l_r_ready) ? 8'(BusBytes) : 8'd0;
+    wr_bytes = '0;
+    if (m_axi_w_valid_o && m_axi_w_ready_i) begin
+      for (int unsigned b = 0; b < BusBytes; b++) wr_bytes = wr_bytes + 8'(m_axi_w_strb_o[b]);
+    end
+  end
+
+  // ------------------------------------------------------------------ scratchpad
+  logic [2:0]       sp_req_valid, sp_req_ready, sp_rsp_valid, sp_conflict;
+  logic [3*SpAw-1:0] sp_req_addr;
+  logic [3*SpW-1:0] sp_req_wdata, sp_rsp_rdata;
+  logic             ex_ar_valid, ex_wr_valid, ld_sp_valid;
+  logic [SpAw-1:0]  ex_ar_addr, ex_wr_addr, ld_sp_addr;
+  logic [SpW-1:0]   ld_sp_data;
+  logic [2:0]       unused_sp;
+
+  assign sp_req_valid = {ld_sp_valid, ex_wr_valid, ex_ar_valid};
+  assign sp_req_addr  = {ld_sp_addr, ex_wr_addr, ex_ar_addr};
+  assign sp_req_wdata = {ld_sp_data, {2 * SpW{1'b0}}};
+  assign unused_sp    = sp_rsp_valid ^ sp_conflict ^ {2'b00, ^sp_rsp_rdata[2*SpW +: SpW]};
+
+  ts_spad #(
+    .Dim          (Dim),
+    .Banks        (SpadBanks),
+    .Depth        (SpadRows / SpadBanks),
+    .Ports        (3),
+    .FixedPriority(1'b1)
+  ) u_spad (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_n),
+    .req_valid_i(sp_req_valid),
+    .req_ready_o(sp_req_ready),
+    .req_we_i   (3'b100),
+    .req_addr_i (sp_req_addr),
+    .req_wdata_i(sp_req_wdata),
+    .rsp_valid_o(sp_rsp_valid),
+    .rsp_rdata_o(sp_rsp_rdata),
+    .conflict_o (sp_conflict)
+  );
+
+  // ------------------------------------------------------------------ accumulator halves
+  logic             ex_acc_valid, ld_acc_valid, ld_acc_ready, st_r_valid, st_r_ready;
+  logic [1:0]       ex_acc_mode;
+  logic [AccAw-1:0] ex_acc_addr, ld_acc_addr, st_r_addr;
+  logic [AccW-1:0]  ex_acc_data, ld_acc_data, st_rsp_data;
+  logic             st_rsp_valid;
+  logic [1:0]       h_w_valid, h_w_ready, h_r_valid, h_r_ready, h_rsp_valid;
+  logic [3:0]       h_w_mode;
+  logic [2*HalfAw-1:0] h_w_addr;
+  logic [2*AccW-1:0] h_w_data, h_rsp_data;
+  logic             ex_half, ld_half, st_half;
+
+  assign ex_half = ex_acc_addr[AccAw-1];
+  assign ld_half = ld_acc_addr[AccAw-1];
+  assign st_half = st_r_addr[AccAw-1];
+  assign ld_acc_ready = !(ex_acc_valid && ex_half == ld_half) && h_w_ready[ld_half];
+
+  for (genvar h = 0; h < 2; h++) begin : g_acc
+    logic ex_here;
+    assign ex_here = ex_acc_valid && (ex_half == 1'(h));
+    assign h_w_valid[h] = ex_here || (ld_acc_valid && ld_half == 1'(h));
+    assign h_w_mode[2*h +: 2]       = ex_here ? ex_acc_mode : 2'd0;
+    assign h_w_addr[h*HalfAw +: HalfAw] = ex_here ? ex_acc_addr[HalfAw-1:0] : ld_acc_addr[HalfAw-1:0];
+    assign h_w_data[h*AccW +: AccW] = ex_here ? ex_acc_data : ld_acc_data;
+    assign h_r_valid[h] = st_r_valid && (st_half == 1'(h));
+
+    ts_acc #(.Dim(Dim), .Depth(HalfRows)) u_acc (
+      .clk_i      (clk_i),
+      .rst_ni     (rst_n),
+      .flags_clr_i(flags_clr),
+      .flags_o    (acc_flags[h*FW +: FW]),
+      .w_valid_i  (h_w_valid[h]),
+      .w_ready_o  (h_w_ready[h]),
+      .w_mode_i   (h_w_mode[2*h +: 2]),
+      .w_addr_i   (h_w_addr[h*HalfAw +: HalfAw]),
+      .w_data_i   (h_w_data[h*AccW +: AccW]),
+      .r_valid_i  (h_r_valid[h]),
+      .r_ready_o  (h_r_ready[h]),
+      .r_addr_i   (st_r_addr[HalfAw-1:0]),
+      .rsp_valid_o(h_rsp_valid[h]),
+      .rsp_data_o (h_rsp_data[h*AccW +: AccW])
+    );
+  end
+
+  assign st_r_ready   = h_r_ready[st_half];
+  assign st_rsp_valid = |h_rsp_valid;
+  assign st_rsp_data  = h_rsp_valid[1] ? h_rsp_data[AccW +: AccW] : h_rsp_data[0 +: AccW];
+
+  // ------------------------------------------------------------------ units
+  ts_load #(
+    .Dim     (Dim),
+    .ArId    (0),
+    .MaxReads(MaxReads),
+    .Windows (Windows),
+    .SpadRows(SpadRows),
+    .AccRows (AccRows)
+  ) u_load (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_n),
+    .cfg_win_we_i    (win_we),
+    .cfg_win_idx_i   (win_idx),
+    .cfg_win_base_i  (win_base),
+    .cfg_win_last_i  (win_last),
+    .cfg_win_perm_i  (win_perm),
+    .cmd_valid_i     (ld_valid),
+    .cmd_ready_o     (ld_ready),
+    .cmd_target_i    (ld_target),
+    .cmd_expand8_i   (ld_expand8),
+    .cmd_dram_addr_i (ld_dram_addr),
+    .cmd_stride_i    (ld_stride),
+    .cmd_rows_i      (ld_rows),
+    .cmd_bytes_i     (ld_bytes),
+    .cmd_sram_addr_i (ld_sram_addr),
+    .done_valid_o    (ld_done_valid),
+    .done_ready_i    (ld_done_ready),
+    .done_status_o   (ld_done_status),
+    .done_addr_o     (ld_done_addr),
+    .sp_valid_o      (ld_sp_valid),
+    .sp_ready_i      (sp_req_ready[2]),
+    .sp_addr_o       (ld_sp_addr),
+    .sp_data_o       (ld_sp_data),
+    .acc_valid_o     (ld_acc_valid),
+    .acc_ready_i     (ld_acc_ready),
+    .acc_addr_o      (ld_acc_addr),
+    .acc_data_o      (ld_acc_data),
+    .m_axi_ar_valid_o(l_ar_valid),
+    .m_axi_ar_ready_i(l_ar_ready),
+    .m_axi_ar_id_o   (l_ar_id),
+    .m_axi_ar_addr_o (l_ar_addr),
+    .m_axi_ar_len_o  (l_ar_len),
+    .m_axi_ar_size_o (l_ar_size),
+    .m_axi_ar_burst_o(l_ar_burst),
+    .m_axi_r_valid_i (l_r_valid),
+    .m_axi_r_ready_o (l_r_ready),
+    .m_axi_r_id_i    (m_axi_r_id_i),
+    .m_axi_r_data_i  (m_axi_r_data_i),
+    .m_axi_r_resp_i  (m_axi_r_resp_i),
+    .m_axi_r_last_i  (m_axi_r_last_i),
+    .busy_o          (ld_busy)
+  );
+
+  ts_exec #(.Dim(Dim), .SpadRows(SpadRows), .AccRows(AccRows)) u_exec (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_n),
+    .cmd_valid_i     (ex_valid),
+    .cmd_ready_o     (ex_ready),
+    .cmd_dtype_i     (ex_dtype),
+    .cmd_a_trans_i   (ex_a_trans),
+    .cmd_b_trans_i   (ex_b_trans),
+    .cmd_accumulate_i(ex_accumulate),
+    .cmd_m_i         (ex_m),
+    .cmd_n_i         (ex_n),
+    .cmd_k_i         (ex_k),
+    .cmd_a_addr_i    (ex_a_addr),
+    .cmd_b_addr_i    (ex_b_addr),
+    .cmd_c_addr_i    (ex_c_addr),
+    .cmd_a_stride_i  (ex_a_stride),
+    .cmd_b_stride_i  (ex_b_stride),
+    .cmd_c_stride_i  (ex_c_stride),
+    .done_valid_o    (ex_done_valid),
+    .done_ready_i    (ex_done_ready),
+    .done_err_o      (ex_done_err),
+    .ar_valid_o      (ex_ar_valid),
+    .ar_ready_i      (sp_req_ready[0]),
+    .ar_addr_o       (ex_ar_addr),
+    .ar_rdata_i      (sp_rsp_rdata[0 +: SpW]),
+    .wr_valid_o      (ex_wr_valid),
+    .wr_ready_i      (sp_req_ready[1]),
+    .wr_addr_o       (ex_wr_addr),
+    .wr_rdata_i      (sp_rsp_rdata[SpW +: SpW]),
+    .acc_valid_o     (ex_acc_valid),
+    .acc_ready_i     (h_w_ready[ex_half]),
+    .acc_mode_o      (ex_acc_mode),
+    .acc_addr_o      (ex_acc_addr),
+    .acc_data_o      (ex_acc_data),
+    .flags_valid_o   (ex_flags_valid),
+    .flags_o         (ex_flags),
+    .macs_o          (ex_macs),
+    .busy_o          (ex_busy),
+    .row_fire_o      (ex_row)
+  );
+
+  ts_store #(
+    .Dim      (Dim),
+    .AwId     (0),
+    .MaxWrites(MaxWrites),
+    .Windows  (Windows),
+    .AccRows  (AccRows)
+  ) u_store (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_n),
+    .cfg_win_we_i    (win_we),
+    .cfg_win_idx_i   (win_idx),
+    .cfg_win_base_i  (win_base),
+    .cfg_win_last_i  (win_last),
+    .cfg_win_perm_i  (win_perm),
+    .cmd_valid_i     (st_valid),
+    .cmd_ready_o     (st_ready),
+    .cmd_format_i    (st_format),
+    .cmd_dram_addr_i (st_dram_addr),
+    .cmd_stride_i    (st_stride),
+    .cmd_rows_i      (st_rows),
+    .cmd_cols_i      (st_cols),
+    .cmd_acc_addr_i  (st_acc_addr),
+    .cmd_mult_i      (st_mult),
+    .cmd_shift_i     (st_shift),
+    .cmd_zp_i        (st_zp),
+    .done_valid_o    (st_done_valid),
+    .done_ready_i    (st_done_ready),
+    .done_status_o   (st_done_status),
+    .done_addr_o     (st_done_addr),
+    .acc_r_valid_o   (st_r_valid),
+    .acc_r_ready_i   (st_r_ready),
+    .acc_r_addr_o    (st_r_addr),
+    .acc_rsp_valid_i (st_rsp_valid),
+    .acc_rsp_data_i  (st_rsp_data),
+    .flags_valid_o   (st_flags_valid),
+    .flags_o         (st_flags),
+    .m_axi_aw_valid_o(m_axi_aw_valid_o),
+    .m_axi_aw_ready_i(m_axi_aw_ready_i),
+    .m_axi_aw_id_o   (m_axi_aw_id_o),
+    .m_axi_aw_addr_o (m_axi_aw_addr_o),
+    .m_axi_aw_len_o  (m_axi_aw_len_o),
+    .m_axi_aw_size_o (m_axi_aw_size_o),
+    .m_axi_aw_burst_o(m_axi_aw_burst_o),
+    .m_axi_w_valid_o (m_axi_w_valid_o),
+    .m_axi_w_ready_i (m_axi_w_ready_i),
+    .m_axi_w_data_o  (m_axi_w_data_o),
+    .m_axi_w_strb_o  (m_axi_w_strb_o),
+    .m_axi_w_last_o  (m_axi_w_last_o),
+    .m_axi_b_valid_i (m_axi_b_valid_i),
+    .m_axi_b_ready_o (m_axi_b_ready_o),
+    .m_axi_b_id_i    (m_axi_b_id_i),
+    .m_axi_b_resp_i  (m_axi_b_resp_i),
+    .busy_o          (st_busy)
+  );
+
+  // Assertions
+  `TS_ASSERT_INIT(a_acc_rows, AccRows >= 4 && (1 << AccAw) == AccRows,
+                  "AccRows must be a power of two >= 4")
+  `TS_ASSERT_INIT(a_spad, SpadRows % SpadBanks == 0, "SpadRows must be a multiple of SpadBanks")
+  `TS_ASSERT(a_ex_acc_never_waits, !ex_acc_valid || h_w_ready[ex_half], clk_i, rst_n,
+             "the accumulator refused a matrix-unit result")
+
+endmodule

@@ -46,7 +46,8 @@ template <class VTop>
 class Sim {
  public:
   // name: names the trace file (<TESSERA_TRACE_DIR or .>/<name>.fst).
-  explicit Sim(const std::string& name, uint32_t seed = 1)
+  // trace: explicit FST file (e.g. the CLI's --trace); "" = TESSERA_TRACE decides.
+  explicit Sim(const std::string& name, uint32_t seed = 1, const std::string& trace = "")
       : ctx_(std::make_unique<VerilatedContext>()), name_(name) {
     // Keep the process alive on $error so a failed assertion fails the test with a
     // message instead of aborting the whole test binary.
@@ -55,7 +56,13 @@ class Sim {
     ctx_->randSeed(static_cast<int>(seed & 0x7fffffff));
     ctx_->traceEverOn(true);
     top_ = std::make_unique<VTop>(ctx_.get(), "TOP");
-    if (trace_requested()) open_trace();
+    if (!trace.empty()) {
+      open_trace(trace);
+    } else if (trace_requested()) {
+      namespace fs = std::filesystem;
+      const char* dir = std::getenv("TESSERA_TRACE_DIR");
+      open_trace((fs::path(dir != nullptr ? dir : ".") / (name_ + ".fst")).string());
+    }
     top_->clk_i = 0;
     if constexpr (HasRstNi<VTop>::value) top_->rst_ni = 1;
     top_->eval();
@@ -124,11 +131,10 @@ class Sim {
   }
 
  private:
-  void open_trace() {
+  void open_trace(const std::string& path) {
     namespace fs = std::filesystem;
-    const char* dir = std::getenv("TESSERA_TRACE_DIR");
-    fs::path p = fs::path(dir != nullptr ? dir : ".") / (name_ + ".fst");
-    fs::create_directories(p.parent_path());
+    fs::path p(path);
+    if (p.has_parent_path()) fs::create_directories(p.parent_path());
     trace_path_ = p.string();
     tfp_ = std::make_unique<VerilatedFstC>();
     top_->trace(tfp_.get(), 99);

@@ -2,7 +2,8 @@
 // Command processor: CSRs, ring fetch, decode and checks, three queues with dependency
 // tokens, error reporting, sticky FP flags, performance counters and the IRQ.
 //
-// docs/isa.md is the contract. Decode is sequential (one multiplier shared by the range
+// docs/isa.md is the contract; of several failed checks the lowest error code is
+// reported. Decode is sequential (one multiplier shared by the range
 // checks of a command, a few cycles per command). A refused command is never queued; a
 // failed one stops its queue. Each queue holds whole commands and starts its head
 // command when the tokens it pops are all available, takes them at once, hands the
@@ -211,7 +212,6 @@ module ts_ctrl #(
   logic [255:0] dc_q;          // command being decoded
   logic [15:0] di_q;           // its ring index
   logic [1:0]  step_q, step_d;
-  logic [7:0]  derr_q, derr_d; // first failed check
 
   logic [31:0] w0, w1, w2, w3, w4, w5, w6, w7;
   logic [7:0]  op;
@@ -260,8 +260,6 @@ module ts_ctrl #(
         nsteps = 2'd2;
         if (w0[31:17] != 0 || w2[31:16] != 0 || w7[31:16] != 0) begin
           static_err = ErrReserved;
-        end else if (w0[13:12] == 2'd3) begin
-          static_err = ErrDtype;
         end else if (w1[15:0] == 0 || w1[31:16] == 0 || w2[15:0] == 0) begin
           static_err = ErrDims;
         end else if (17'(w6[15:0]) < rows_for(w0[14] ? 17'(w1[15:0]) : 17'(w2[15:0]), LgDim) ||
@@ -336,7 +334,6 @@ module ts_ctrl #(
   always_comb begin
     dec_d    = dec_q;
     step_d   = step_q;
-    derr_d   = derr_q;
     f_ready  = 1'b0;
     q_push   = '0;
     dec_stop = 1'b0;
@@ -350,15 +347,18 @@ module ts_ctrl #(
       end
       DecCheck: begin
         if (static_err != 0) begin
-          derr_d   = static_err;
           dec_stop = 1'b1;
           dec_d    = DecIdle;
         end else if (rc_fail) begin
-          derr_d   = ErrSram;
           dec_stop = 1'b1;
           dec_d    = DecIdle;
         end else if (step_q == nsteps) begin
-          dec_d = DecPush;
+          if (op == OpGemm && w0[13:12] == 2'd3) begin  // Dtype comes last (lowest code wins)
+            dec_stop = 1'b1;
+            dec_d    = DecIdle;
+          end else begin
+            dec_d = DecPush;
+          end
         end else begin
           step_d = step_q + 2'd1;
         end
@@ -568,7 +568,7 @@ module ts_ctrl #(
       e_addr  = fetch_err_addr;
     end else if (dec_stop) begin
       e_valid = 1'b1;
-      e_code  = (static_err != 0) ? static_err : ErrSram;
+      e_code  = (static_err != 0) ? static_err : rc_fail ? ErrSram : ErrDtype;
       e_unit  = UnitFetch;
       e_cmd   = di_q;
     end else if (tok_ovf) begin
@@ -687,7 +687,6 @@ module ts_ctrl #(
       perf_hi_q     <= '0;
       dec_q         <= DecIdle;
       step_q        <= '0;
-      derr_q        <= '0;
       dec_stopped_q <= 1'b0;
       qs_q          <= {QIdle, QIdle, QIdle};
       stopped_q     <= '0;
@@ -695,7 +694,6 @@ module ts_ctrl #(
     end else begin
       dec_q     <= dec_d;
       step_q    <= step_d;
-      derr_q    <= derr_d;
       qs_q      <= qs_d;
       stopped_q <= stopped_d;
       tokc_q    <= tokc_d;

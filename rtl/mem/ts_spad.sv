@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Banked scratchpad: rows of Dim 16-bit elements, Banks single-port banks, Ports requesters.
 //
-// Rows are interleaved over the banks (bank = row address mod Banks), so a unit streaming
-// consecutive rows visits every bank in turn. Each bank serves one request per cycle; when
-// several ports address the same bank in a cycle, one is granted (round-robin per bank,
-// the pointer moves past the winner; or fixed priority, lowest port first) and the others
-// see req_ready_o low and retry. A
-// granted read returns its row exactly one cycle later on rsp_valid_o / rsp_rdata_o; the
-// response has no back-pressure, so a requester only asks for rows it can take.
+// Rows are interleaved over the banks (bank = row address mod Banks, or an XOR hash, see
+// XorBanks), so a unit streaming consecutive rows visits every bank in turn. Each bank
+// serves one request per cycle; when several ports address the same bank in a cycle, one
+// is granted (round-robin per bank, the pointer moves past the winner; or fixed priority,
+// lowest port first) and the others see req_ready_o low and retry. A granted read
+// returns its row exactly one cycle later on rsp_valid_o / rsp_rdata_o; the response has
+// no back-pressure, so a requester only asks for rows it can take.
 `include "ts_assert.svh"
 
 module ts_spad #(
@@ -18,6 +18,10 @@ module ts_spad #(
   // 1: port 0 always wins a bank, then port 1, ... (a streaming reader that must never
   // stall goes on port 0); 0: round-robin per bank.
   parameter bit          FixedPriority = 1'b0,
+  // 1: bank = XOR of all BankW-bit slices of the address (row in bank = address / Banks
+  // as before, so the map stays one-to-one), which spreads strided streams (a matrix row
+  // every 2^j rows) over the banks; 0: bank = address mod Banks.
+  parameter bit          XorBanks      = 1'b0,
   localparam int unsigned RowW  = Dim * 16,
   localparam int unsigned Rows  = Banks * Depth,
   localparam int unsigned AddrW = $clog2(Rows),
@@ -53,7 +57,20 @@ module ts_spad #(
 
   for (genvar p = 0; p < Ports; p++) begin : g_port_addr
     if (Banks > 1) begin : g_banked
-      assign port_bank[p*BankW +: BankW] = req_addr_i[p*AddrW +: BankW];
+      if (XorBanks) begin : g_xor
+        always_comb begin
+          logic [BankW-1:0] h;
+          h = '0;
+          for (int unsigned i = 0; i < AddrW; i += BankW) begin
+            for (int unsigned j = 0; j < BankW; j++) begin
+              if (i + j < AddrW) h[j] = h[j] ^ req_addr_i[p*AddrW + i + j];
+            end
+          end
+          port_bank[p*BankW +: BankW] = h;
+        end
+      end else begin : g_mod
+        assign port_bank[p*BankW +: BankW] = req_addr_i[p*AddrW +: BankW];
+      end
       assign port_row[p*RowAw +: RowAw]  = req_addr_i[p*AddrW + BankW +: RowAw];
     end else begin : g_single
       assign port_bank[p*BankW +: BankW] = '0;

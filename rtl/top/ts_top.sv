@@ -327,7 +327,8 @@ module ts_top #(
     .Banks        (SpadBanks),
     .Depth        (SpadRows / SpadBanks),
     .Ports        (3),
-    .FixedPriority(1'b1)
+    .FixedPriority(1'b1),
+    .XorBanks     (1'b1)
   ) u_spad (
     .clk_i      (clk_i),
     .rst_ni     (rst_n),

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// System-test helpers: a simulated chip (SimDevice over ts_top_<config>) with one host
+// window, a command ring, and helpers to place matrices and run raw command lists.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sim_device.hpp"
+#include "tessera/device.hpp"
+#include "tessera/isa.hpp"
+#include "tessera/sim_backend.hpp"
+#include "test_util.hpp"
+
+namespace tessera::systest {
+
+constexpr uint32_t kWinBase = 0x1000'0000u;
+constexpr uint32_t kWinLast = 0x1fff'ffffu;
+constexpr uint32_t kRingBase = 0x1000'0000u;
+constexpr uint32_t kRingSlots = 64;
+
+inline std::unique_ptr<Device> make_chip(const std::string& config, uint64_t seed) {
+  static const bool registered = [] {
+    register_sim_backend();
+    return true;
+  }();
+  (void)registered;
+  DeviceOptions opt;
+  opt.seed = seed;
+  opt.mem_latency = 20;
+  return make_device(config, "sim", opt);
+}
+
+// Programs window 0 (read + write) over [kWinBase, kWinLast] and the ring.
+inline void setup_chip(Device& d) {
+  using namespace isa::csr;
+  d.csr_write(win_base(0), kWinBase);
+  d.csr_write(win_last(0), kWinLast);
+  d.csr_write(win_perm(0), 3);
+  d.csr_write(kRingBase, tessera::systest::kRingBase);
+  d.csr_write(kRingSize, kRingSlots);
+  d.csr_write(kCtrl, kCtrlIrqDoneEn | kCtrlIrqErrorEn);
+}
+
+// Writes the commands at the ring head, rings the doorbell, waits for done or error.
+inline void run_commands(Device& d, const std::vector<isa::Words>& cmds,
+                         uint64_t max_cycles = 2'000'000) {
+  using namespace isa::csr;
+  uint32_t tail = d.csr_read(kRingTail);
+  for (const isa::Words& w : cmds) {
+    uint8_t bytes[32];
+    std::memcpy(bytes, w.data(), 32);
+    d.mem_write(tessera::systest::kRingBase + 32ull * tail, bytes, 32);
+    tail = (tail + 1) % kRingSlots;
+  }
+  d.csr_write(kStatus, kStatusDone);  // clear a previous done
+  d.csr_write(kRingTail, tail);
+  d.csr_write(kDoorbell, 1);
+  d.run_until_done(max_cycles);
+}
+
+inline std::vector<uint8_t> to_bytes16(const std::vector<uint16_t>& v) {
+  std::vector<uint8_t> b(v.size() * 2);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// Random FP16 / BF16 codes of moderate magnitude (no overflow in K <= 1024 sums).
+inline std::vector<uint16_t> random_codes(size_t n, bool bf16, std::mt19937_64& rng) {
+  std::vector<uint16_t> v(n);
+  for (auto& x : v) {
+    const uint32_t r = uint32_t(rng());
+    if (bf16) {
+      x = uint16_t(((r & 1) << 15) | ((120 + (r >> 1) % 14) << 7) | ((r >> 8) & 0x7f));
+    } else {
+      x = uint16_t(((r & 1) << 15) | ((8 + (r >> 1) % 14) << 10) | ((r >> 8) & 0x3ff));
+    }
+  }
+  return v;
+}
+
+}  // namespace tessera::systest

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: Apache-2.0
+// System tests on raw command lists: the chip's CSRs, one GEMM block end to end, and every
+// refusal of docs/isa.md, on the tiny configuration.
+#include <cstring>
+
+#include "chip_fixture.hpp"
+#include "Vts_top_tiny.h"
+#include "tessera/golden/gemm.hpp"
+
+namespace tessera::systest {
+namespace {
+
+using isa::csr::kCfgDim;
+using isa::csr::kErrCode;
+using isa::csr::kStatus;
+
+class ChipRaw : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dev_ = make_chip("tiny", test::seed());
+    setup_chip(*dev_);
+    dim_ = dev_->config().dim;
+  }
+  std::unique_ptr<Device> dev_;
+  uint32_t dim_ = 0;
+};
+
+TEST_F(ChipRaw, CsrIdentityAndConfig) {
+  EXPECT_EQ(dev_->csr_read(isa::csr::kId), isa::csr::kIdValue);
+  EXPECT_EQ(dev_->csr_read(isa::csr::kVersion), isa::csr::kVersionValue);
+  const ChipConfig& c = dev_->config();
+  EXPECT_EQ(dev_->csr_read(kCfgDim), c.dim | (c.bus_bytes << 8) | (c.windows << 16));
+  EXPECT_EQ(dev_->csr_read(isa::csr::kCfgSpadRows), c.spad_rows);
+  EXPECT_EQ(dev_->csr_read(isa::csr::kCfgAccRows), c.acc_rows);
+  EXPECT_EQ(dev_->csr_read(isa::csr::win_last(0)), kWinLast);
+}
+
+// C = A.B for one block: LOAD A, LOAD B (push), GEMM (pop, push), STORE (pop).
+void run_block(Device& d, uint32_t dim, isa::Dtype dt, uint16_t m, uint16_t n, uint16_t k,
+               std::mt19937_64& rng) {
+  const bool bf16 = dt == isa::Dtype::kBf16;
+  std::vector<uint16_t> a = random_codes(size_t(m) * k, bf16, rng);
+  std::vector<uint16_t> b = random_codes(size_t(k) * n, bf16, rng);
+  const uint32_t aaddr = 0x1001'0000, baddr = 0x1002'0000, caddr = 0x1003'0000;
+  d.mem_write(aaddr, to_bytes16(a));
+  d.mem_write(baddr, to_bytes16(b));
+  const uint32_t ka = isa::ceil_div(k, dim), nb = isa::ceil_div(n, dim);
+  isa::LoadCmd la;
+  la.dram_addr = aaddr;
+  la.stride = 2u * k;
+  la.rows = m;
+  la.bytes = uint16_t(2 * k);
+  la.sram_addr = 0;
+  isa::LoadCmd lb;
+  lb.tok.push_next = true;
+  lb.dram_addr = baddr;
+  lb.stride = 2u * n;
+  lb.rows = k;
+  lb.bytes = uint16_t(2 * n);
+  lb.sram_addr = 512;
+  isa::GemmCmd g;
+  g.tok.pop_prev = true;
+  g.tok.push_next = true;
+  g.dtype = dt;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a_addr = 0;
+  g.b_addr = 512;
+  g.c_addr = 0;
+  g.a_stride = uint16_t(ka);
+  g.b_stride = uint16_t(nb);
+  g.c_stride = uint16_t(nb);
+  isa::StoreCmd s;
+  s.tok.pop_prev = true;
+  s.dram_addr = caddr;
+  s.stride = 4u * n;
+  s.rows = m;
+  s.cols = n;
+  s.acc_addr = 0;
+  run_commands(d, {la.encode(), lb.encode(), g.encode(), s.encode()});
+  ASSERT_EQ(d.csr_read(kErrCode), 0u) << "error " << d.csr_read(kErrCode);
+  ASSERT_TRUE(d.csr_read(kStatus) & isa::csr::kStatusDone);
+
+  golden::GemmSpec spec;
+  spec.dim = int(dim);
+  spec.dtype = bf16 ? golden::MmuDtype::kBf16 : golden::MmuDtype::kFp16;
+  spec.m = m;
+  spec.n = n;
+  spec.k = k;
+  spec.a = a.data();
+  spec.b = b.data();
+  const golden::GemmResult want = golden::gemm(spec);
+  std::vector<uint8_t> got = d.mem_read(caddr, size_t(m) * n * 4);
+  size_t bad = 0;
+  for (size_t i = 0; i < size_t(m) * n; ++i) {
+    uint32_t v;
+    std::memcpy(&v, &got[4 * i], 4);
+    if (v != want.acc[i] && bad++ < 5) {
+      ADD_FAILURE() << "C[" << i / n << "][" << i % n << "] = 0x" << std::hex << v
+                    << ", golden 0x" << want.acc[i];
+    }
+  }
+  EXPECT_EQ(bad, 0u);
+}
+
+TEST_F(ChipRaw, OneBlockFp16) {
+  std::mt19937_64 rng(test::seed());
+  run_block(*dev_, dim_, isa::Dtype::kFp16, 5, 6, 7, rng);
+}
+
+TEST_F(ChipRaw, OneBlockBf16Awkward) {
+  std::mt19937_64 rng(test::seed() + 1);
+  run_block(*dev_, dim_, isa::Dtype::kBf16, 17, 9, 13, rng);
+}
+
+// ------------------------------------------------------------------ refusals
+// Each case: the error CSRs name the code, unit and command, the IRQ is up, nothing was
+// written to host memory, and after a soft reset the chip runs a GEMM correctly.
+class ChipErrors : public ChipRaw {
+ protected:
+  static constexpr uint32_t kProbe = 0x1008'0000;  // a store destination, must stay untouched
+
+  void expect_error(isa::ErrCode code, isa::Unit unit, int cmd_index) {
+    const uint32_t st = dev_->csr_read(kStatus);
+    EXPECT_TRUE(st & isa::csr::kStatusError) << "STATUS 0x" << std::hex << st;
+    const uint32_t e = dev_->csr_read(kErrCode);
+    EXPECT_EQ(e & 0xff, uint32_t(code)) << "ERR_CODE 0x" << std::hex << e << " ("
+                                         << isa::err_name(isa::ErrCode(e & 0xff)) << ")";
+    EXPECT_EQ((e >> 8) & 0xf, uint32_t(unit));
+    if (cmd_index >= 0) EXPECT_EQ(dev_->csr_read(isa::csr::kErrCmd), uint32_t(cmd_index));
+    EXPECT_TRUE(dev_->wait_irq(10)) << "IRQ not raised";
+  }
+  void expect_probe_untouched() {
+    std::vector<uint8_t> got = dev_->mem_read(kProbe, 256);
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(got[i], tb::AxiMem::background(kProbe + i)) << "host byte " << i << " written";
+    }
+  }
+  void recover_and_check() {
+    dev_->csr_write(isa::csr::kCtrl, isa::csr::kCtrlSoftReset);
+    for (int i = 0; i < 4; ++i) dev_->csr_read(isa::csr::kId);  // let the reset pass
+    EXPECT_EQ(dev_->csr_read(kErrCode), 0u);
+    EXPECT_EQ(dev_->csr_read(isa::csr::kRingHead), 0u);
+    setup_chip(*dev_);
+    std::mt19937_64 rng(test::seed() + 7);
+    run_block(*dev_, dim_, isa::Dtype::kFp16, 6, 5, 9, rng);
+  }
+  // A store of one row to the probe, after the bad command: must never run.
+  isa::Words probe_store() const {
+    isa::StoreCmd s;
+    s.dram_addr = kProbe;
+    s.stride = 64;
+    s.rows = 1;
+    s.cols = 8;
+    return s.encode();
+  }
+  isa::LoadCmd good_load() const {
+    isa::LoadCmd l;
+    l.dram_addr = 0x1001'0000;
+    l.stride = 16;
+    l.rows = 2;
+    l.bytes = 16;
+    return l;
+  }
+};
+
+TEST_F(ChipErrors, UnknownOpcode) {
+  isa::Words w{};
+  w[0] = 0x07;
+  run_commands(*dev_, {good_load().encode(), w, probe_store()});
+  expect_error(isa::ErrCode::kOpcode, isa::Unit::kFetch, 1);
+  expect_probe_untouched();
+  recover_and_check();
+}
+
+TEST_F(ChipErrors, ReservedBitAndForeignTokenFlag) {
+  isa::Words w = good_load().encode();
+  w[7] = 1;
+  run_commands(*dev_, {w, probe_store()});
+  expect_error(isa::ErrCode::kReserved, isa::Unit::kFetch, 0);
+  expect_probe_untouched();
+  recover_and_check();
+  isa::Words t = good_load().encode();
+  t[0] |= isa::kPopPrev;  // a load has no previous queue
+  run_commands(*dev_, {t, probe_store()});
+  expect_error(isa::ErrCode::kReserved, isa::Unit::kFetch, 0);
+  recover_and_check();
+}
+
+TEST_F(ChipErrors, ZeroAndMisfitSizes) {
+  isa::LoadCmd l = good_load();
+  l.rows = 0;
+  run_commands(*dev_, {l.encode(), probe_store()});
+  expect_error(isa::ErrCode::kDims, isa::Unit::kFetch, 0);
+  expect_probe_untouched();
+  recover_and_check();
+  isa::GemmCmd g;
+  g.m = 4;
+  g.n = 0;
+  g.k = 4;
+  g.a_stride = g.b_stride = g.c_stride = 1;
+  run_commands(*dev_, {g.encode(), probe_store()});
+  expect_error(isa::ErrCode::kDims, isa::Unit::kFetch, 0);
+  recover_and_check();
+}
+
+TEST_F(ChipErrors, SramOutOfRange) {
+  isa::LoadCmd l = good_load();
+  l.sram_addr = dev_->config().spad_rows - 1;  // two rows from the last one
+  run_commands(*dev_, {l.encode(), probe_store()});
+  expect_error(isa::ErrCode::kSram, isa::Unit::kFetch, 0);
+  expect_probe_untouched();
+  recover_and_check();
+  isa::StoreCmd s = isa::StoreCmd::decode(probe_store());
+  s.acc_addr = dev_->config().acc_rows;  // one past the accumulator
+  run_commands(*dev_, {s.encode()});
+  expect_error(isa::ErrCode::kSram, isa::Unit::kFetch, 0);
+  expect_probe_untouched();
+  recover_and_check();
+}
+
+TEST_F(ChipErrors, BadDtype) {
+  isa::GemmCmd g;
+  g.m = g.n = g.k = 4;
+  g.a_stride = g.b_stride = g.c_stride = 1;
+  isa::Words w = g.encode();
+  w[0] |= 3u << 12;
+  run_commands(*dev_, {w, probe_store()});
+  expect_error(isa::ErrCode::kDtype, isa::Unit::kFetch, 0);
+  expect_probe_untouched();
+  recover_and_check();
+}
+
+TEST_F(ChipErrors, DmaOutsideWindows) {
+  isa::LoadCmd l = good_load();
+  l.dram_addr = 0x2000'0000;  // no window there
+  run_commands(*dev_, {good_load().encode(), l.encode(), probe_store()});
+  expect_error(isa::ErrCode::kWindow, isa::Unit::kLoad, 1);
+  EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr), 0x2000'0000u);
+  recover_and_check();
+  isa::StoreCmd s = isa::StoreCmd::decode(probe_store());
+  s.dram_addr = kWinLast - 8;  // the row crosses the window's end
+  run_commands(*dev_, {s.encode()});
+  expect_error(isa::ErrCode::kWindow, isa::Unit::kStore, 0);
+  recover_and_check();
+}
+
+TEST_F(ChipErrors, BusErrorOnLoad) {
+  auto& sim = dynamic_cast<tb::SimDevice<Vts_top_tiny>&>(*dev_);
+  sim.memory().inject_error(0x1001'0000, 0x1001'0fff, tb::AxiResp::kSlvErr);
+  run_commands(*dev_, {good_load().encode(), probe_store()});
+  expect_error(isa::ErrCode::kBus, isa::Unit::kLoad, 0);
+  EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr) & ~0xfu, 0x1001'0000u);
+  sim.memory().clear_errors();
+  recover_and_check();
+}
+
+TEST_F(ChipErrors, RingTailPastSize) {
+  dev_->csr_write(isa::csr::kRingTail, kRingSlots);
+  dev_->csr_write(isa::csr::kDoorbell, 1);
+  dev_->run_until_done(1000);
+  expect_error(isa::ErrCode::kRing, isa::Unit::kFetch, -1);
+  recover_and_check();
+}
+
+TEST_F(ChipErrors, TokenOverflow) {
+  // 256 loads each give the execute queue a token nobody takes: the 256th overflows.
+  isa::LoadCmd l = good_load();
+  l.tok.push_next = true;
+  std::vector<isa::Words> batch(32, l.encode());
+  for (int i = 0; i < 8; ++i) run_commands(*dev_, batch);
+  expect_error(isa::ErrCode::kToken, isa::Unit::kFetch, -1);
+  recover_and_check();
+}
+
+}  // namespace
+}  // namespace tessera::systest

@@ -2,6 +2,8 @@
 // bench_mmu: streams 64 back-to-back DIM x DIM x (K = 8*DIM) tiles through ts_mmu (each
 // output tile = 8 weight tiles x DIM activation rows, weights double-buffered), checks
 // every result against the golden model, and prints one JSON line per configuration.
+// mode "normal": activation rows as A; mode "atrans": the same job with the activations
+// streamed transposed (cfg bit 3: each weight tile's DIM rows are one group of A^T rows).
 // Usage: bench_mmu [tiles=64] [seed=1]
 #include <chrono>
 #include <cstdio>
@@ -28,12 +30,12 @@ const char* dtype_name(golden::MmuDtype dt) {
 }
 
 template <class VTop>
-void bench(int dim, golden::MmuDtype dt, int out_tiles, uint64_t seed) {
+void bench(int dim, golden::MmuDtype dt, bool a_trans, int out_tiles, uint64_t seed) {
   constexpr int kKSteps = 8;  // K = 8 * DIM: 8 weight tiles per output tile
   std::mt19937_64 rng(seed);
   std::vector<mmu::Tile> tiles;
   for (int t = 0; t < out_tiles * kKSteps; ++t) {
-    mmu::Tile tl{golden::mmu_cfg(dt, false), std::vector<uint16_t>(size_t(dim) * dim),
+    mmu::Tile tl{golden::mmu_cfg(dt, false, a_trans), std::vector<uint16_t>(size_t(dim) * dim),
                  std::vector<uint16_t>(size_t(dim) * dim)};
     auto lane = [&]() -> uint16_t {
       if (dt == golden::MmuDtype::kInt8) return uint16_t(rng() & 0xff);
@@ -45,7 +47,8 @@ void bench(int dim, golden::MmuDtype dt, int out_tiles, uint64_t seed) {
     for (auto& x : tl.a) x = lane();
     tiles.push_back(std::move(tl));
   }
-  tb::Sim<VTop> sim("bench_mmu_d" + std::to_string(dim), uint32_t(seed));
+  tb::Sim<VTop> sim("bench_mmu_d" + std::to_string(dim) + (a_trans ? "_atrans" : ""),
+                    uint32_t(seed));
   sim.reset();
   const auto gold = mmu::golden_rows(dim, tiles);
   const uint64_t c_start = sim.cycles();
@@ -64,10 +67,12 @@ void bench(int dim, golden::MmuDtype dt, int out_tiles, uint64_t seed) {
   // time of the stream loop (model + driver), single thread.
   const uint64_t sim_cycles = sim.cycles() - c_start;
   std::printf(
-      "{\"bench\":\"mmu\",\"dim\":%d,\"dtype\":\"%s\",\"tiles\":%d,\"k\":%d,\"weight_tiles\":%zu,"
+      "{\"bench\":\"mmu\",\"dim\":%d,\"dtype\":\"%s\",\"mode\":\"%s\",\"tiles\":%d,\"k\":%d,"
+      "\"weight_tiles\":%zu,"
       "\"cycles\":%llu,\"useful_mac_cycles\":%llu,\"utilization\":%.4f,"
       "\"sim_cycles\":%llu,\"wall_s\":%.3f,\"sim_cycles_per_second\":%.0f,\"mismatches\":%llu}\n",
-      dim, dtype_name(dt), out_tiles, kKSteps * dim, tiles.size(), (unsigned long long)r.cycles,
+      dim, dtype_name(dt), a_trans ? "atrans" : "normal", out_tiles, kKSteps * dim, tiles.size(),
+      (unsigned long long)r.cycles,
       (unsigned long long)(macs / (uint64_t(dim) * dim)), util, (unsigned long long)sim_cycles,
       secs, double(sim_cycles) / secs, (unsigned long long)mismatches);
   std::fflush(stdout);
@@ -79,10 +84,12 @@ void bench(int dim, golden::MmuDtype dt, int out_tiles, uint64_t seed) {
 int main(int argc, char** argv) {
   const int tiles = argc > 1 ? std::atoi(argv[1]) : 64;
   const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 0) : 1;
-  for (auto dt : {golden::MmuDtype::kFp16, golden::MmuDtype::kBf16, golden::MmuDtype::kInt8}) {
-    bench<Vts_mmu_d4>(4, dt, tiles, seed);
-    bench<Vts_mmu_d8>(8, dt, tiles, seed);
-    bench<Vts_mmu_d16>(16, dt, tiles, seed);
+  for (bool a_trans : {false, true}) {
+    for (auto dt : {golden::MmuDtype::kFp16, golden::MmuDtype::kBf16, golden::MmuDtype::kInt8}) {
+      bench<Vts_mmu_d4>(4, dt, a_trans, tiles, seed);
+      bench<Vts_mmu_d8>(8, dt, a_trans, tiles, seed);
+      bench<Vts_mmu_d16>(16, dt, a_trans, tiles, seed);
+    }
   }
   return 0;
 }

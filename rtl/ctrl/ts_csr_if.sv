@@ -4,8 +4,9 @@
 // One write (AW and W together) and one read at a time; a read waits in a cycle with a
 // write. Only whole-word writes (WSTRB = 4'hf) reach the registers; others answer SLVERR
 // and change nothing. Address bits [1:0] are ignored. Writing CTRL (0x020) with bit 0 set
-// holds soft_rst_o for SoftCycles cycles; this module itself is reset only by rst_ni, so
-// the transaction that asked for the soft reset completes normally.
+// requests a soft reset: quiesce_o asks the core to start nothing new, and once it reports
+// quiet_i (no AXI transaction in flight) soft_rst_o is held for SoftCycles cycles. This
+// module is reset only by rst_ni, so the transaction that asked for it completes normally.
 `include "ts_assert.svh"
 
 module ts_csr_if #(
@@ -35,6 +36,8 @@ module ts_csr_if #(
   output logic [11:0] csr_addr_o,
   output logic [31:0] csr_wdata_o,
   input  logic [31:0] csr_rdata_i,
+  input  logic        quiet_i,
+  output logic        quiesce_o,
   output logic        soft_rst_o
 );
 
@@ -46,6 +49,7 @@ module ts_csr_if #(
   logic [CntW-1:0] srst_q, srst_d;
   logic            w_fire, r_fire, w_full;
   logic            soft_q, unused_addr;
+  logic            pend_q, pend_d;
 
   assign unused_addr = ^{s_axil_aw_addr_i[1:0], s_axil_ar_addr_i[1:0]};
 
@@ -70,12 +74,19 @@ module ts_csr_if #(
 
   always_comb begin
     srst_d = srst_q;
-    if (csr_we_o && csr_addr_o == 12'h020 && s_axil_w_data_i[0]) begin
+    pend_d = pend_q;
+    if (csr_we_o && csr_addr_o == 12'h020 && s_axil_w_data_i[0] && srst_q == '0) begin
+      pend_d = 1'b1;
+    end
+    if (pend_q && quiet_i) begin
+      pend_d = 1'b0;
       srst_d = CntW'(SoftCycles);
     end else if (srst_q != '0) begin
       srst_d = srst_q - 1'b1;
     end
   end
+
+  assign quiesce_o = pend_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -84,8 +95,10 @@ module ts_csr_if #(
       r_valid_q <= 1'b0;
       srst_q    <= '0;
       soft_q    <= 1'b0;
+      pend_q    <= 1'b0;
     end else begin
       srst_q <= srst_d;
+      pend_q <= pend_d;
       soft_q <= (srst_d != '0);
       if (w_fire) begin
         b_valid_q <= 1'b1;
@@ -101,8 +114,12 @@ module ts_csr_if #(
     end
   end
 
+  // CTRL[0] reads 1 while a soft reset is pending or running (the host polls it).
   always_ff @(posedge clk_i) begin
-    if (r_fire) r_data_q <= csr_rdata_i;
+    if (r_fire) begin
+      r_data_q <= (csr_addr_o == 12'h020) ? {csr_rdata_i[31:1], pend_q || soft_q || srst_q != '0}
+                                          : csr_rdata_i;
+    end
   end
 
   // Assertions

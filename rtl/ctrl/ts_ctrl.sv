@@ -26,7 +26,12 @@ module ts_ctrl #(
   localparam int unsigned LgDim     = $clog2(Dim)
 ) (
   input  logic               clk_i,
-  input  logic               rst_ni,
+  input  logic               rst_ni,      // core reset (power-on or soft reset)
+  input  logic               rst_cfg_ni,  // power-on only: windows, ring base/size, IRQ enables
+  // Soft reset handshake: while quiesce_i, nothing new starts; quiet_o when no command or
+  // fetch is in flight, so the core can be reset without cutting an AXI transaction.
+  input  logic               quiesce_i,
+  output logic               quiet_o,
   // Register bus (ts_csr_if): a write or a read per cycle, read data combinational.
   input  logic               csr_we_i,
   input  logic               csr_re_i,
@@ -111,7 +116,7 @@ module ts_ctrl #(
   input  logic [2*LgDim+1:0] macs_i,
   input  logic [7:0]         rd_bytes_i,
   input  logic [7:0]         wr_bytes_i,
-  input  logic               units_busy_i
+  input  logic [2:0]         units_busy_i  // {store, execute, load}
 );
 
   // ------------------------------------------------------------------ constants
@@ -171,7 +176,8 @@ module ts_ctrl #(
       end
     end
     ring_ok = (ring_size_q != 0) && (ring_size_q <= 32'd65536) &&
-              (32'(ring_tail_q) < ring_size_q) && !last[32] && in_win;
+              (32'(ring_tail_q) < ring_size_q) && (32'(head) < ring_size_q) && !last[32] &&
+              in_win;
   end
   assign fetch_go = doorbell && ring_ok && !dec_stopped_q;
 
@@ -182,7 +188,7 @@ module ts_ctrl #(
     .ring_size_i(ring_size_q[16:0]),
     .go_i       (fetch_go),
     .tail_i     (ring_tail_q),
-    .stop_i     (dec_stop),
+    .stop_i     (dec_stop || quiesce_i),
     .head_o     (head),
     .busy_o     (fetch_busy),
     .err_o      (fetch_err),
@@ -412,7 +418,12 @@ module ts_ctrl #(
   logic [2:0]   issue_ready, done_valid;
   logic [3:0]   q_status [3];
   logic [31:0]  q_addr [3];
-  logic         tok_ovf;
+  logic [2:0]   q_ovf;             // completion whose token push would overflow
+  logic [3:0]   full_tok;          // counters at 255
+
+  for (genvar t = 0; t < 4; t++) begin : g_full
+    assign full_tok[t] = (tokc_q[t*8 +: 8] == 8'hff);
+  end
 
   for (genvar t = 0; t < 4; t++) begin : g_avail
     assign avail[t] = (tokc_q[t*8 +: 8] != 8'd0);
@@ -450,11 +461,12 @@ module ts_ctrl #(
     q_wait    = '0;
     q_done    = '0;
     q_ok      = '0;
+    q_ovf     = '0;
     taken     = '0;
     for (int unsigned q = 0; q < 3; q++) begin
       unique case (qs_q[q])
         QIdle: begin
-          if (!q_empty[q] && !stopped_q[q]) begin
+          if (!q_empty[q] && !stopped_q[q] && !quiesce_i) begin
             // Tokens are taken only if all are there and no other queue takes the same
             // counter this cycle (a counter has one popper, so this never conflicts).
             if ((need[q] & ~avail) == 0 && (need[q] & taken) == 0) begin
@@ -476,28 +488,26 @@ module ts_ctrl #(
             q_done[q] = 1'b1;
             q_pop[q]  = 1'b1;
             qs_d[q]   = QIdle;
-            if (q_status[q] == 4'd0) begin
+            if (q_status[q] != 4'd0) begin
+              stopped_d[q] = 1'b1;
+            end else if ((give[q] & full_tok) != 4'd0) begin
+              // A push would overflow a counter: none of its pushes, the queue stops.
+              q_ovf[q]     = 1'b1;
+              stopped_d[q] = 1'b1;
+            end else begin
               q_ok[q]  = 1'b1;
               tok_push = tok_push | give[q];
-            end else begin
-              stopped_d[q] = 1'b1;
             end
           end
         end
         default: qs_d[q] = QIdle;
       endcase
     end
-    // Token counters.
-    tokc_d  = tokc_q;
-    tok_ovf = 1'b0;
+    // Token counters (a counter has one pusher, so per-queue checks cover every push).
+    tokc_d = tokc_q;
     for (int unsigned t = 0; t < 4; t++) begin
-      if (tok_push[t] && !tok_pop[t] && tokc_q[t*8 +: 8] == 8'hff) begin
-        tok_ovf = 1'b1;
-      end else begin
-        tokc_d[t*8 +: 8] = tokc_q[t*8 +: 8] + 8'(tok_push[t]) - 8'(tok_pop[t]);
-      end
+      tokc_d[t*8 +: 8] = tokc_q[t*8 +: 8] + 8'(tok_push[t]) - 8'(tok_pop[t]);
     end
-    if (tok_ovf) stopped_d = 3'b111;
   end
 
   // Unit command fields come straight from the queue heads.
@@ -560,6 +570,7 @@ module ts_ctrl #(
       e_code  = ErrRing;
       e_unit  = UnitFetch;
       e_cmd   = head;
+      e_addr  = ring_base_q;
     end else if (fetch_err) begin
       e_valid = 1'b1;
       e_code  = ErrBus;
@@ -571,10 +582,6 @@ module ts_ctrl #(
       e_code  = (static_err != 0) ? static_err : rc_fail ? ErrSram : ErrDtype;
       e_unit  = UnitFetch;
       e_cmd   = di_q;
-    end else if (tok_ovf) begin
-      e_valid = 1'b1;
-      e_code  = ErrToken;
-      e_unit  = UnitFetch;
     end else begin
       for (int q = 2; q >= 0; q--) begin
         if (q_done[q] && !q_ok[q]) begin
@@ -582,11 +589,15 @@ module ts_ctrl #(
           e_unit  = 4'(q + 2);
           e_cmd   = q_idx[q];
           e_addr  = q_addr[q];
-          unique case (q_status[q])
-            4'd1, 4'd2: e_code = ErrWindow;
-            4'd15:      e_code = ErrMmu;
-            default:    e_code = ErrBus;
-          endcase
+          if (q_ovf[q]) begin
+            e_code = ErrToken;
+          end else begin
+            unique case (q_status[q])
+              4'd1, 4'd2: e_code = ErrWindow;
+              4'd15:      e_code = ErrMmu;
+              default:    e_code = ErrBus;
+            endcase
+          end
         end
       end
     end
@@ -595,7 +606,8 @@ module ts_ctrl #(
   // ------------------------------------------------------------------ status, IRQ
   logic busy;
   assign busy = fetch_busy || (dec_q != DecIdle) || (f_valid && !dec_stopped_q) ||
-                ((~q_empty & ~stopped_q) != 0) || units_busy_i;
+                ((q_empty | stopped_q) != 3'b111) || (units_busy_i != 3'b000);
+  assign quiet_o = (qs_q == {QIdle, QIdle, QIdle}) && !fetch_busy && (units_busy_i == 3'b000);
   assign irq_o = (done_q && irq_done_en_q) || ((err_code_q != 0) && irq_err_en_q);
 
   // ------------------------------------------------------------------ perf counters
@@ -628,12 +640,19 @@ module ts_ctrl #(
   assign w_perm   = csr_we_i && a[11:7] == 5'b00001 && a[3:0] == 4'h8 &&
                     32'(a[6:4]) < Windows;
 
+  // After a (soft) reset the DMAs' windows are rewritten from the kept registers, one per
+  // cycle; a host write to WIN_PERM goes first.
+  logic [WinW:0] replay_q, replay_d;  // windows still to rewrite
+  logic          replay;
+  assign replay   = (replay_q != '0) && !w_perm;
+  assign replay_d = replay ? replay_q - 1'b1 : replay_q;
+
   assign flags_clr_o = w_flags;
-  assign win_we_o    = w_perm;
-  assign win_idx_o   = WinW'(a[6:4]);
+  assign win_we_o    = w_perm || replay;
+  assign win_idx_o   = w_perm ? WinW'(a[6:4]) : WinW'(replay_q - 1'b1);
   assign win_base_o  = win_base_q[32*int'(win_idx_o) +: 32];
   assign win_last_o  = win_last_q[32*int'(win_idx_o) +: 32];
-  assign win_perm_o  = csr_wdata_i[1:0];
+  assign win_perm_o  = w_perm ? csr_wdata_i[1:0] : win_perm_q[2*int'(win_idx_o) +: 2];
 
   always_comb begin
     logic [3:0] wi;
@@ -646,8 +665,8 @@ module ts_ctrl #(
       12'h00c: csr_rdata_o = SpadRows;
       12'h010: csr_rdata_o = AccRows;
       12'h020: csr_rdata_o = {29'd0, irq_err_en_q, irq_done_en_q, 1'b0};
-      12'h024: csr_rdata_o = {25'd0, dec_stopped_q, q_wait[2], q_wait[1], q_wait[0],
-                              err_code_q != 0, done_q, busy};
+      12'h024: csr_rdata_o = {21'd0, units_busy_i, fetch_busy, dec_stopped_q, q_wait[2],
+                              q_wait[1], q_wait[0], err_code_q != 0, done_q, busy};
       12'h028: csr_rdata_o = {20'd0, err_unit_q, err_code_q};
       12'h02c: csr_rdata_o = {16'd0, err_cmd_q};
       12'h030: csr_rdata_o = err_addr_q;
@@ -666,23 +685,42 @@ module ts_ctrl #(
   end
 
   // ------------------------------------------------------------------ registers
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
+  // Configuration (power-on reset only): kept across a soft reset.
+  always_ff @(posedge clk_i or negedge rst_cfg_ni) begin
+    if (!rst_cfg_ni) begin
       irq_done_en_q <= 1'b0;
       irq_err_en_q  <= 1'b0;
+      ring_base_q   <= '0;
+      ring_size_q   <= '0;
+      win_base_q    <= '0;
+      win_last_q    <= '0;
+      win_perm_q    <= '0;
+    end else begin
+      if (w_ctrl) begin
+        irq_done_en_q <= csr_wdata_i[1];
+        irq_err_en_q  <= csr_wdata_i[2];
+      end
+      if (csr_we_i && a == 12'h040 && !fetch_busy) ring_base_q <= {csr_wdata_i[31:5], 5'd0};
+      if (csr_we_i && a == 12'h044 && !fetch_busy) ring_size_q <= csr_wdata_i;
+      for (int unsigned w = 0; w < Windows; w++) begin
+        if (csr_we_i && a == 12'(32'h080 + 16 * w)) win_base_q[32*w +: 32] <= csr_wdata_i;
+        if (csr_we_i && a == 12'(32'h084 + 16 * w)) win_last_q[32*w +: 32] <= csr_wdata_i;
+        if (csr_we_i && a == 12'(32'h088 + 16 * w)) win_perm_q[2*w +: 2]   <= csr_wdata_i[1:0];
+      end
+    end
+  end
+
+  // State (core reset).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
       done_q        <= 1'b0;
       pending_q     <= 1'b0;
       err_code_q    <= '0;
       err_unit_q    <= '0;
       err_cmd_q     <= '0;
       err_addr_q    <= '0;
-      ring_base_q   <= '0;
-      ring_size_q   <= '0;
       ring_tail_q   <= '0;
       flags_q       <= '0;
-      win_base_q    <= '0;
-      win_last_q    <= '0;
-      win_perm_q    <= '0;
       perf_q        <= '0;
       perf_hi_q     <= '0;
       dec_q         <= DecIdle;
@@ -691,12 +729,14 @@ module ts_ctrl #(
       qs_q          <= {QIdle, QIdle, QIdle};
       stopped_q     <= '0;
       tokc_q        <= '0;
+      replay_q      <= (WinW + 1)'(Windows);
     end else begin
       dec_q     <= dec_d;
       step_q    <= step_d;
       qs_q      <= qs_d;
       stopped_q <= stopped_d;
       tokc_q    <= tokc_d;
+      replay_q  <= replay_d;
       if (dec_stop || fetch_err) dec_stopped_q <= 1'b1;
       // Done: set when the chip is idle after a doorbell; write 1 to clear.
       if (doorbell) pending_q <= 1'b1;
@@ -705,10 +745,6 @@ module ts_ctrl #(
         pending_q <= 1'b0;
       end else if (w_status && csr_wdata_i[1]) begin
         done_q <= 1'b0;
-      end
-      if (w_ctrl) begin
-        irq_done_en_q <= csr_wdata_i[1];
-        irq_err_en_q  <= csr_wdata_i[2];
       end
       if (e_valid && err_code_q == 0) begin
         err_code_q <= e_code;
@@ -719,15 +755,8 @@ module ts_ctrl #(
         err_code_q <= '0;
         err_unit_q <= '0;
       end
-      if (csr_we_i && a == 12'h040 && !fetch_busy) ring_base_q <= {csr_wdata_i[31:5], 5'd0};
-      if (csr_we_i && a == 12'h044 && !fetch_busy) ring_size_q <= csr_wdata_i;
       if (csr_we_i && a == 12'h04c) ring_tail_q <= csr_wdata_i[15:0];
       flags_q <= w_flags ? (flags_q & ~csr_wdata_i[FW-1:0]) : (flags_q | flags_i);
-      for (int unsigned w = 0; w < Windows; w++) begin
-        if (csr_we_i && a == 12'(32'h080 + 16 * w)) win_base_q[32*w +: 32] <= csr_wdata_i;
-        if (csr_we_i && a == 12'(32'h084 + 16 * w)) win_last_q[32*w +: 32] <= csr_wdata_i;
-        if (csr_we_i && a == 12'(32'h088 + 16 * w)) win_perm_q[2*w +: 2]   <= csr_wdata_i[1:0];
-      end
       if (w_ctrl && csr_wdata_i[3]) begin
         perf_q <= '0;
       end else begin

@@ -9,8 +9,9 @@
 // then its weights (1), then the load DMA (2). The accumulator is two independent halves
 // (ts_acc each; the top address bit selects), so a store can drain one half while the
 // matrix unit accumulates into the other; in each half the execute unit's writes come
-// before the load's. A soft reset (CTRL.soft_reset) resets everything but the AXI4-Lite
-// front end. Parameters come from the named configurations (ts_top_<name>, generated).
+// before the load's. A soft reset (CTRL.soft_reset) waits until no command or fetch is in
+// flight (no AXI transaction is cut), then resets everything but the AXI4-Lite front end
+// and the configuration CSRs (windows, ring base/size, IRQ enables). Parameters come from the named configurations (ts_top_<name>, generated).
 `include "ts_assert.svh"
 
 module ts_top #(
@@ -87,7 +88,10 @@ module ts_top #(
   localparam int unsigned AccW     = Dim * 32;
 
   // ------------------------------------------------------------------ resets
-  logic rst_sync_n, soft_rst, rst_core_req_n, rst_n;
+  // The core reset is asserted as soon as its request is (also combinationally, so that no
+  // clock edge can see a stale synchronizer output after a power-on reset) and released
+  // through the synchronizer.
+  logic rst_sync_n, soft_rst, rst_core_req_n, rst_core_sync_n, rst_n, quiesce, quiet;
 
   ts_reset_sync u_rst_por (
     .clk_i (clk_i),
@@ -98,8 +102,9 @@ module ts_top #(
   ts_reset_sync u_rst_core (
     .clk_i (clk_i),
     .rst_ni(rst_core_req_n),
-    .rst_no(rst_n)
+    .rst_no(rst_core_sync_n)
   );
+  assign rst_n = rst_core_sync_n && rst_core_req_n;
 
   // ------------------------------------------------------------------ CSR front end
   logic        csr_we, csr_re;
@@ -131,6 +136,8 @@ module ts_top #(
     .csr_addr_o       (csr_addr),
     .csr_wdata_o      (csr_wdata),
     .csr_rdata_i      (csr_rdata),
+    .quiet_i          (quiet),
+    .quiesce_o        (quiesce),
     .soft_rst_o       (soft_rst)
   );
 
@@ -185,6 +192,9 @@ module ts_top #(
   ) u_ctrl (
     .clk_i          (clk_i),
     .rst_ni         (rst_n),
+    .rst_cfg_ni     (rst_sync_n),
+    .quiesce_i      (quiesce),
+    .quiet_o        (quiet),
     .csr_we_i       (csr_we),
     .csr_re_i       (csr_re),
     .csr_addr_i     (csr_addr),
@@ -258,10 +268,10 @@ module ts_top #(
     .acc_flags_i    (acc_flags[0 +: FW] | acc_flags[FW +: FW]),
     .flags_clr_o    (flags_clr),
     .mmu_row_i      (ex_row),
-    .macs_i         (ex_macs),
+    .macs_i         (ex_flags_valid ? ex_macs : '0),
     .rd_bytes_i     (rd_bytes),
     .wr_bytes_i     (wr_bytes),
-    .units_busy_i   (ld_busy || ex_busy || st_busy)
+    .units_busy_i   ({st_busy, ex_busy, ld_busy})
   );
 
   // ------------------------------------------------------------------ AXI read arbitration

@@ -14,5 +14,7 @@ struct UsageError {
 
 int selfcheck(const std::vector<std::string>& args);   // tessera selfcheck
 int bench_arith(const std::vector<std::string>& args);  // tessera bench arith
+int gemm(const std::vector<std::string>& args);         // tessera gemm
+int bench_gemm(const std::vector<std::string>& args);   // tessera bench gemm
 
 }  // namespace tessera::cli

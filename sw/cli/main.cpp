@@ -6,6 +6,14 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "tessera/device.hpp"
+// The simulation backend registers itself here when it is linked in: the sim library
+// defines TESSERA_SIM_BACKEND and tessera::register_sim_backend(), which calls
+// tessera::register_backend("sim", factory). Without it, '--backend sim' reports
+// "simulation backend not built".
+#ifdef TESSERA_SIM_BACKEND
+#include "tessera/sim_backend.hpp"
+#endif
 
 namespace {
 
@@ -15,7 +23,10 @@ constexpr const char* kUsage =
     "commands:\n"
     "  selfcheck      run every arithmetic unit of the simulated chip against its\n"
     "                 golden model and an independent reference; print a summary\n"
+    "  gemm           one GEMM on the chip (or its functional model), checked against\n"
+    "                 the golden model and OpenBLAS\n"
     "  bench arith    simulation throughput of the arithmetic units (JSON lines)\n"
+    "  bench gemm     GEMM cycles, utilization and roofline ratio (JSON with --json)\n"
     "\n"
     "Run 'tessera <command> --help' for the options of a command.\n";
 
@@ -23,6 +34,9 @@ constexpr const char* kUsage =
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+#ifdef TESSERA_SIM_BACKEND
+  tessera::register_sim_backend();
+#endif
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
       std::cout << kUsage;
@@ -32,13 +46,16 @@ int main(int argc, char** argv) {
     if (cmd == "selfcheck") {
       return tessera::cli::selfcheck({args.begin() + 1, args.end()});
     }
+    if (cmd == "gemm") return tessera::cli::gemm({args.begin() + 1, args.end()});
     if (cmd == "bench") {
       if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
-        std::cout << "usage: tessera bench arith [options]\n";
+        std::cout << "usage: tessera bench arith|gemm [options]\n"
+                     "Run 'tessera bench <name> --help' for the options.\n";
         return args.size() < 2 ? 2 : 0;
       }
       if (args[1] == "arith") return tessera::cli::bench_arith({args.begin() + 2, args.end()});
-      throw tessera::cli::UsageError{"unknown benchmark '" + args[1] + "' (known: arith)"};
+      if (args[1] == "gemm") return tessera::cli::bench_gemm({args.begin() + 2, args.end()});
+      throw tessera::cli::UsageError{"unknown benchmark '" + args[1] + "' (known: arith, gemm)"};
     }
     throw tessera::cli::UsageError{"unknown command '" + cmd + "' (see tessera --help)"};
   } catch (const tessera::cli::UsageError& e) {

@@ -8,17 +8,41 @@ namespace tessera::golden {
 
 MmuErr mmu_cfg_error(uint8_t cfg) {
   if ((cfg & 3u) == uint8_t(MmuDtype::kBad)) return kMmuErrDtype;
-  if (cfg & kMmuCfgATrans) return kMmuErrATrans;
   return kMmuErrNone;
 }
 
+MmuErr mmu_tile_error(int dim, uint8_t cfg, size_t a_rows) {
+  const MmuErr e = mmu_cfg_error(cfg);
+  if (e != kMmuErrNone) return e;
+  if ((cfg & kMmuCfgATrans) && a_rows % size_t(dim) != 0) return kMmuErrAGroup;
+  return kMmuErrNone;
+}
+
+namespace {
+
+// Transposed activation stream -> the rows the array computes: group g (dim stream rows,
+// a short last one padded with +0) gives rows g*dim + m with lane k = stream row k lane m.
+std::vector<uint16_t> mmu_untranspose(int dim, const std::vector<uint16_t>& a) {
+  const size_t d = size_t(dim), rows = a.size() / d, groups = (rows + d - 1) / d;
+  std::vector<uint16_t> out(groups * d * d, 0);
+  for (size_t g = 0; g < groups; ++g)
+    for (size_t k = 0; k < d && g * d + k < rows; ++k)
+      for (size_t m = 0; m < d; ++m) out[(g * d + m) * d + k] = a[(g * d + k) * d + m];
+  return out;
+}
+
+}  // namespace
+
 std::vector<MmuRow> mmu_tile(int dim, uint8_t cfg, const std::vector<uint16_t>& w,
-                             const std::vector<uint16_t>& a) {
-  if (dim < 1 || w.size() != size_t(dim) * dim || a.size() % size_t(dim) != 0) {
+                             const std::vector<uint16_t>& a_stream) {
+  if (dim < 1 || w.size() != size_t(dim) * dim || a_stream.size() % size_t(dim) != 0) {
     throw std::invalid_argument("mmu_tile: operand sizes do not match dim");
   }
   std::vector<MmuRow> out;
   if (mmu_cfg_error(cfg) != kMmuErrNone) return out;
+  // Transposed activations change only which rows the array sees, not how they are summed.
+  const std::vector<uint16_t> a =
+      (cfg & kMmuCfgATrans) ? mmu_untranspose(dim, a_stream) : a_stream;
   const auto dt = MmuDtype(cfg & 3u);
   const bool trans = cfg & kMmuCfgWTrans;
   const Fmt16 fmt = dt == MmuDtype::kBf16 ? Fmt16::kBf16 : Fmt16::kFp16;

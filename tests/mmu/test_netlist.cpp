@@ -28,7 +28,9 @@ auto outputs(const T& t) {
 }
 
 // Random legal traffic: offers held until accepted, random lanes of every data type,
-// random configurations (illegal ones included), random output stalls and clears.
+// random configurations (both transpositions; illegal ones included), a_last mostly at
+// the end of a group of kDim rows (so transposed-activation tiles are well formed) and
+// sometimes inside one (the ErrAGroup path), random output stalls and clears.
 TEST(MmuNetlist, LockstepRandom) {
   const uint64_t seed = test::seed();
   const uint64_t cycles = vectors(30000);
@@ -40,7 +42,8 @@ TEST(MmuNetlist, LockstepRandom) {
   bool w_hold = false, a_hold = false;
   uint64_t results = 0;
   uint8_t cfg = 0;
-  int wrow = 0;
+  int wrow = 0, arow = 0;
+  uint64_t last_mid = 0, last_end = 0, at_tiles = 0;
   try {
     for (uint64_t c = 0; c < cycles; ++c) {
       auto& r = rtl.top();
@@ -48,7 +51,10 @@ TEST(MmuNetlist, LockstepRandom) {
       if (!w_hold) {
         const bool v = rng() % 4 != 0;
         r.w_valid_i = n.w_valid_i = v;
-        if (wrow == 0) cfg = uint8_t(rng() % 16 < 14 ? rng() % 3 | (rng() % 2) << 2 : rng() % 16);
+        if (wrow == 0) {
+          cfg = uint8_t(rng() % 16 < 14 ? rng() % 3 | (rng() % 2) << 2 | (rng() % 2) << 3
+                                        : rng() % 16);
+        }
         r.w_cfg_i = n.w_cfg_i = cfg;
         const uint64_t d = rng();
         r.w_data_i = n.w_data_i = d;
@@ -56,7 +62,7 @@ TEST(MmuNetlist, LockstepRandom) {
       if (!a_hold) {
         const bool v = rng() % 8 != 0;
         r.a_valid_i = n.a_valid_i = v;
-        const bool last = rng() % 6 == 0;
+        const bool last = arow % kDim == kDim - 1 ? rng() % 3 == 0 : rng() % 40 == 0;
         r.a_last_i = n.a_last_i = last;
         const uint64_t d = rng();
         r.a_data_i = n.a_data_i = d;
@@ -70,7 +76,14 @@ TEST(MmuNetlist, LockstepRandom) {
       ASSERT_EQ(ro, no) << "netlist differs from RTL at cycle " << c;
       w_hold = r.w_valid_i && !r.w_ready_o;
       a_hold = r.a_valid_i && !r.a_ready_o;
-      if (r.w_valid_i && r.w_ready_o) wrow = (wrow + 1) % kDim;
+      if (r.w_valid_i && r.w_ready_o) {
+        at_tiles += wrow == 0 && (cfg & 8) && (cfg & 3) != 3;
+        wrow = (wrow + 1) % kDim;
+      }
+      if (r.a_valid_i && r.a_ready_o) {
+        if (r.a_last_i) (arow % kDim == kDim - 1 ? last_end : last_mid)++;
+        arow = r.a_last_i ? 0 : arow + 1;
+      }
       results += r.o_valid_o && o_rdy;
       rtl.tick();
       net.tick();
@@ -79,6 +92,9 @@ TEST(MmuNetlist, LockstepRandom) {
     FAIL() << e.what();
   }
   EXPECT_GE(results, cycles / 20) << "too few results compared";
+  EXPECT_GE(last_end, 100u) << "too few whole tiles";
+  EXPECT_GE(at_tiles, 100u) << "too few transposed-activation tiles";
+  EXPECT_GE(last_mid, 10u) << "too few a_last inside a group";
   ::testing::Test::RecordProperty("results", std::to_string(results));
 }
 

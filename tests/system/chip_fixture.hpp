@@ -21,7 +21,7 @@ namespace tessera::systest {
 
 constexpr uint32_t kWinBase = 0x1000'0000u;
 constexpr uint32_t kWinLast = 0x1fff'ffffu;
-constexpr uint32_t kRingBase = 0x1000'0000u;
+constexpr uint32_t kRingAddr = 0x1000'0000u;
 constexpr uint32_t kRingSlots = 64;
 
 inline std::unique_ptr<Device> make_chip(const std::string& config, uint64_t seed) {
@@ -42,26 +42,29 @@ inline void setup_chip(Device& d) {
   d.csr_write(win_base(0), kWinBase);
   d.csr_write(win_last(0), kWinLast);
   d.csr_write(win_perm(0), 3);
-  d.csr_write(kRingBase, tessera::systest::kRingBase);
+  d.csr_write(kRingBase, kRingAddr);
   d.csr_write(kRingSize, kRingSlots);
   d.csr_write(kCtrl, kCtrlIrqDoneEn | kCtrlIrqErrorEn);
 }
 
-// Writes the commands at the ring head, rings the doorbell, waits for done or error.
-inline void run_commands(Device& d, const std::vector<isa::Words>& cmds,
+// Writes the commands at the ring tail, rings the doorbell, waits for done or error.
+// Returns the ring slot of the first command.
+inline uint32_t run_commands(Device& d, const std::vector<isa::Words>& cmds,
                          uint64_t max_cycles = 2'000'000) {
   using namespace isa::csr;
   uint32_t tail = d.csr_read(kRingTail);
+  const uint32_t first = tail;
   for (const isa::Words& w : cmds) {
     uint8_t bytes[32];
     std::memcpy(bytes, w.data(), 32);
-    d.mem_write(tessera::systest::kRingBase + 32ull * tail, bytes, 32);
+    d.mem_write(kRingAddr + 32ull * tail, bytes, 32);
     tail = (tail + 1) % kRingSlots;
   }
   d.csr_write(kStatus, kStatusDone);  // clear a previous done
   d.csr_write(kRingTail, tail);
   d.csr_write(kDoorbell, 1);
   d.run_until_done(max_cycles);
+  return first;
 }
 
 inline std::vector<uint8_t> to_bytes16(const std::vector<uint16_t>& v) {

@@ -121,6 +121,7 @@ class ChipErrors : public ChipRaw {
  protected:
   static constexpr uint32_t kProbe = 0x1008'0000;  // a store destination, must stay untouched
 
+  // cmd_index: ring slot of the failing command (-1: not checked).
   void expect_error(isa::ErrCode code, isa::Unit unit, int cmd_index) {
     const uint32_t st = dev_->csr_read(kStatus);
     EXPECT_TRUE(st & isa::csr::kStatusError) << "STATUS 0x" << std::hex << st;
@@ -137,12 +138,20 @@ class ChipErrors : public ChipRaw {
       ASSERT_EQ(got[i], tb::AxiMem::background(kProbe + i)) << "host byte " << i << " written";
     }
   }
+  // Soft reset: errors, queues, ring head/tail cleared; windows, ring base/size and IRQ
+  // enables kept (and rewritten into the DMAs), so no set-up is repeated.
   void recover_and_check() {
-    dev_->csr_write(isa::csr::kCtrl, isa::csr::kCtrlSoftReset);
-    for (int i = 0; i < 4; ++i) dev_->csr_read(isa::csr::kId);  // let the reset pass
+    dev_->csr_write(isa::csr::kCtrl, isa::csr::kCtrlSoftReset | isa::csr::kCtrlIrqDoneEn |
+                                         isa::csr::kCtrlIrqErrorEn);
+    int polls = 0;
+    while (dev_->csr_read(isa::csr::kCtrl) & isa::csr::kCtrlSoftReset) {
+      ASSERT_LT(++polls, 10000) << "soft reset never finished";
+    }
     EXPECT_EQ(dev_->csr_read(kErrCode), 0u);
     EXPECT_EQ(dev_->csr_read(isa::csr::kRingHead), 0u);
-    setup_chip(*dev_);
+    EXPECT_EQ(dev_->csr_read(isa::csr::kRingTail), 0u);
+    EXPECT_EQ(dev_->csr_read(isa::csr::kRingBase), kRingAddr);
+    EXPECT_EQ(dev_->csr_read(isa::csr::win_perm(0)), 3u);
     std::mt19937_64 rng(test::seed() + 7);
     run_block(*dev_, dim_, isa::Dtype::kFp16, 6, 5, 9, rng);
   }
@@ -168,8 +177,8 @@ class ChipErrors : public ChipRaw {
 TEST_F(ChipErrors, UnknownOpcode) {
   isa::Words w{};
   w[0] = 0x07;
-  run_commands(*dev_, {good_load().encode(), w, probe_store()});
-  expect_error(isa::ErrCode::kOpcode, isa::Unit::kFetch, 1);
+  uint32_t slot = run_commands(*dev_, {good_load().encode(), w, probe_store()});
+  expect_error(isa::ErrCode::kOpcode, isa::Unit::kFetch, int(slot) + 1);
   expect_probe_untouched();
   recover_and_check();
 }
@@ -177,22 +186,22 @@ TEST_F(ChipErrors, UnknownOpcode) {
 TEST_F(ChipErrors, ReservedBitAndForeignTokenFlag) {
   isa::Words w = good_load().encode();
   w[7] = 1;
-  run_commands(*dev_, {w, probe_store()});
-  expect_error(isa::ErrCode::kReserved, isa::Unit::kFetch, 0);
+  uint32_t slot = run_commands(*dev_, {w, probe_store()});
+  expect_error(isa::ErrCode::kReserved, isa::Unit::kFetch, int(slot) + 0);
   expect_probe_untouched();
   recover_and_check();
   isa::Words t = good_load().encode();
   t[0] |= isa::kPopPrev;  // a load has no previous queue
-  run_commands(*dev_, {t, probe_store()});
-  expect_error(isa::ErrCode::kReserved, isa::Unit::kFetch, 0);
+  slot = run_commands(*dev_, {t, probe_store()});
+  expect_error(isa::ErrCode::kReserved, isa::Unit::kFetch, int(slot) + 0);
   recover_and_check();
 }
 
 TEST_F(ChipErrors, ZeroAndMisfitSizes) {
   isa::LoadCmd l = good_load();
   l.rows = 0;
-  run_commands(*dev_, {l.encode(), probe_store()});
-  expect_error(isa::ErrCode::kDims, isa::Unit::kFetch, 0);
+  uint32_t slot = run_commands(*dev_, {l.encode(), probe_store()});
+  expect_error(isa::ErrCode::kDims, isa::Unit::kFetch, int(slot) + 0);
   expect_probe_untouched();
   recover_and_check();
   isa::GemmCmd g;
@@ -200,22 +209,22 @@ TEST_F(ChipErrors, ZeroAndMisfitSizes) {
   g.n = 0;
   g.k = 4;
   g.a_stride = g.b_stride = g.c_stride = 1;
-  run_commands(*dev_, {g.encode(), probe_store()});
-  expect_error(isa::ErrCode::kDims, isa::Unit::kFetch, 0);
+  slot = run_commands(*dev_, {g.encode(), probe_store()});
+  expect_error(isa::ErrCode::kDims, isa::Unit::kFetch, int(slot) + 0);
   recover_and_check();
 }
 
 TEST_F(ChipErrors, SramOutOfRange) {
   isa::LoadCmd l = good_load();
   l.sram_addr = dev_->config().spad_rows - 1;  // two rows from the last one
-  run_commands(*dev_, {l.encode(), probe_store()});
-  expect_error(isa::ErrCode::kSram, isa::Unit::kFetch, 0);
+  uint32_t slot = run_commands(*dev_, {l.encode(), probe_store()});
+  expect_error(isa::ErrCode::kSram, isa::Unit::kFetch, int(slot) + 0);
   expect_probe_untouched();
   recover_and_check();
   isa::StoreCmd s = isa::StoreCmd::decode(probe_store());
   s.acc_addr = dev_->config().acc_rows;  // one past the accumulator
-  run_commands(*dev_, {s.encode()});
-  expect_error(isa::ErrCode::kSram, isa::Unit::kFetch, 0);
+  slot = run_commands(*dev_, {s.encode()});
+  expect_error(isa::ErrCode::kSram, isa::Unit::kFetch, int(slot) + 0);
   expect_probe_untouched();
   recover_and_check();
 }
@@ -226,8 +235,8 @@ TEST_F(ChipErrors, BadDtype) {
   g.a_stride = g.b_stride = g.c_stride = 1;
   isa::Words w = g.encode();
   w[0] |= 3u << 12;
-  run_commands(*dev_, {w, probe_store()});
-  expect_error(isa::ErrCode::kDtype, isa::Unit::kFetch, 0);
+  uint32_t slot = run_commands(*dev_, {w, probe_store()});
+  expect_error(isa::ErrCode::kDtype, isa::Unit::kFetch, int(slot) + 0);
   expect_probe_untouched();
   recover_and_check();
 }
@@ -235,22 +244,22 @@ TEST_F(ChipErrors, BadDtype) {
 TEST_F(ChipErrors, DmaOutsideWindows) {
   isa::LoadCmd l = good_load();
   l.dram_addr = 0x2000'0000;  // no window there
-  run_commands(*dev_, {good_load().encode(), l.encode(), probe_store()});
-  expect_error(isa::ErrCode::kWindow, isa::Unit::kLoad, 1);
+  uint32_t slot = run_commands(*dev_, {good_load().encode(), l.encode(), probe_store()});
+  expect_error(isa::ErrCode::kWindow, isa::Unit::kLoad, int(slot) + 1);
   EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr), 0x2000'0000u);
   recover_and_check();
   isa::StoreCmd s = isa::StoreCmd::decode(probe_store());
   s.dram_addr = kWinLast - 8;  // the row crosses the window's end
-  run_commands(*dev_, {s.encode()});
-  expect_error(isa::ErrCode::kWindow, isa::Unit::kStore, 0);
+  slot = run_commands(*dev_, {s.encode()});
+  expect_error(isa::ErrCode::kWindow, isa::Unit::kStore, int(slot) + 0);
   recover_and_check();
 }
 
 TEST_F(ChipErrors, BusErrorOnLoad) {
   auto& sim = dynamic_cast<tb::SimDevice<Vts_top_tiny>&>(*dev_);
   sim.memory().inject_error(0x1001'0000, 0x1001'0fff, tb::AxiResp::kSlvErr);
-  run_commands(*dev_, {good_load().encode(), probe_store()});
-  expect_error(isa::ErrCode::kBus, isa::Unit::kLoad, 0);
+  uint32_t slot = run_commands(*dev_, {good_load().encode(), probe_store()});
+  expect_error(isa::ErrCode::kBus, isa::Unit::kLoad, int(slot) + 0);
   EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr) & ~0xfu, 0x1001'0000u);
   sim.memory().clear_errors();
   recover_and_check();
@@ -270,7 +279,7 @@ TEST_F(ChipErrors, TokenOverflow) {
   l.tok.push_next = true;
   std::vector<isa::Words> batch(32, l.encode());
   for (int i = 0; i < 8; ++i) run_commands(*dev_, batch);
-  expect_error(isa::ErrCode::kToken, isa::Unit::kFetch, -1);
+  expect_error(isa::ErrCode::kToken, isa::Unit::kLoad, -1);
   recover_and_check();
 }
 

@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: Apache-2.0
+// ISA-level functional model of the chip: CSRs, fetcher, three token-synchronised queues,
+// scratchpad/accumulator, golden arithmetic, error reporting and a cycle estimate.
+#include "tessera/func_device.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "tessera/golden/arith.hpp"
+#include "tessera/golden/mmu.hpp"
+
+namespace tessera {
+
+using isa::ErrCode;
+using isa::Unit;
+
+namespace {
+
+constexpr int kLoadQ = 0, kExecQ = 1, kStoreQ = 2;
+
+uint64_t splitmix(uint64_t& s) {
+  uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+Unit unit_of(int q) { return q == kLoadQ ? Unit::kLoad : q == kExecQ ? Unit::kExec : Unit::kStore; }
+
+}  // namespace
+
+FuncDevice::FuncDevice(const ChipConfig& cfg, const DeviceOptions& opt)
+    : cfg_(cfg),
+      opt_(opt),
+      spad_(size_t(cfg.spad_rows) * cfg.dim),
+      acc_(size_t(cfg.acc_rows) * cfg.dim),
+      win_csr_(cfg.windows),
+      win_(cfg.windows) {
+  // SRAMs are not reset on the chip: start from garbage so that reads of rows no LOAD or
+  // GEMM wrote show up in results.
+  uint64_t s = opt.seed;
+  for (auto& v : spad_) v = uint16_t(splitmix(s));
+  for (auto& v : acc_) v = uint32_t(splitmix(s));
+}
+
+uint8_t FuncDevice::background(uint64_t addr) {
+  return uint8_t(((addr * 0x9e3779b97f4a7c15ull) >> 56) ^ 0xa5);
+}
+
+uint8_t* FuncDevice::page_ptr(uint64_t addr) {
+  auto& p = mem_[addr >> 12];
+  if (!p) {
+    p = std::make_unique<Page>();
+    for (uint64_t i = 0; i < 4096; ++i) (*p)[i] = background((addr & ~0xfffull) + i);
+  }
+  return p->data() + (addr & 0xfff);
+}
+
+void FuncDevice::mem_write(uint64_t addr, const uint8_t* data, size_t n) {
+  while (n > 0) {
+    const size_t chunk = std::min<size_t>(n, 4096 - (addr & 0xfff));
+    std::memcpy(page_ptr(addr), data, chunk);
+    addr += chunk;
+    data += chunk;
+    n -= chunk;
+  }
+}
+
+void FuncDevice::mem_read(uint64_t addr, uint8_t* out, size_t n) const {
+  while (n > 0) {
+    const size_t chunk = std::min<size_t>(n, 4096 - (addr & 0xfff));
+    auto it = mem_.find(addr >> 12);
+    if (it == mem_.end()) {
+      for (size_t i = 0; i < chunk; ++i) out[i] = background(addr + i);
+    } else {
+      std::memcpy(out, it->second->data() + (addr & 0xfff), chunk);
+    }
+    addr += chunk;
+    out += chunk;
+    n -= chunk;
+  }
+}
+
+bool FuncDevice::irq() const {
+  return (done_ && (ctrl_ & isa::csr::kCtrlIrqDoneEn)) ||
+         (err_code_ != ErrCode::kNone && (ctrl_ & isa::csr::kCtrlIrqErrorEn));
+}
+
+// Nothing left to do and nothing stopped: a stopped fetcher or queue keeps the chip busy
+// (never `done`) until a soft reset.
+bool FuncDevice::idle() const {
+  if (fetch_stopped_ || q_stopped_[0] || q_stopped_[1] || q_stopped_[2]) return false;
+  const bool fetch_idle = !fetch_active_ || ring_head_ == ring_tail_;
+  return fetch_idle && q_[0].empty() && q_[1].empty() && q_[2].empty();
+}
+
+void FuncDevice::soft_reset() {
+  for (auto& q : q_) q.clear();
+  q_stopped_.fill(false);
+  tokens_.fill(0);
+  for (auto& t : token_time_) t.clear();
+  for (auto& t : started_) t.clear();
+  fetch_active_ = fetch_stopped_ = done_pending_ = false;
+  done_ = false;
+  err_code_ = ErrCode::kNone;
+  err_unit_ = Unit::kNone;
+  err_cmd_ = err_addr_ = 0;
+  ring_head_ = ring_tail_ = 0;
+  flags_ = 0;
+  perf_.fill(0);
+  perf_epoch_ = now_;
+  fetch_time_ = now_;
+  unit_free_.fill(now_);
+}
+
+void FuncDevice::raise(ErrCode code, Unit unit, uint32_t slot, uint32_t addr) {
+  if (err_code_ != ErrCode::kNone) return;  // the first error is kept
+  err_code_ = code;
+  err_unit_ = unit;
+  err_cmd_ = slot;
+  err_addr_ = addr;
+}
+
+bool FuncDevice::in_window(uint64_t lo, uint64_t n, uint32_t perm) const {
+  const uint64_t hi = lo + n - 1;  // inclusive, 64-bit exact
+  for (const Window& w : win_) {
+    if ((w.perm & perm) == perm && lo >= w.base && hi <= w.last) return true;
+  }
+  return false;
+}
+
+bool FuncDevice::bus_error(uint64_t addr, uint64_t rows, uint64_t stride, uint64_t bytes,
+                           uint64_t* err_addr) const {
+  if (bus_errors_.empty()) return false;
+  const uint64_t B = cfg_.bus_bytes;
+  for (uint64_t r = 0; r < rows; ++r) {
+    const uint64_t a = addr + r * stride, end = a + bytes;
+    uint64_t cur = a & ~(B - 1);
+    while (cur < end) {
+      const uint64_t left = (end - cur + B - 1) / B;
+      const uint64_t to4k = (4096 - (cur & 0xfff)) / B;
+      const uint64_t n = std::min<uint64_t>({256, left, to4k == 0 ? 1 : to4k});
+      for (const auto& e : bus_errors_) {
+        if (cur < e.second && e.first < cur + n * B) {
+          *err_addr = cur;
+          return true;
+        }
+      }
+      cur += n * B;
+    }
+  }
+  return false;
+}
+
+uint64_t FuncDevice::beats(uint64_t addr, uint64_t rows, uint64_t stride, uint64_t bytes) const {
+  const uint64_t B = cfg_.bus_bytes;
+  uint64_t n = 0;
+  for (uint64_t r = 0; r < rows; ++r) {
+    const uint64_t a = addr + r * stride;
+    n += (a + bytes - 1) / B - a / B + 1;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// CSRs
+
+void FuncDevice::csr_write(uint32_t addr, uint32_t v) {
+  namespace c = isa::csr;
+  if (addr >= c::win_base(0) && addr < c::win_base(cfg_.windows)) {
+    const uint32_t i = (addr - c::win_base(0)) / 16, reg = (addr - c::win_base(0)) % 16;
+    if (reg == 0) win_csr_[i].base = v;
+    if (reg == 4) win_csr_[i].last = v;
+    if (reg == 8) {  // the windows reach the DMAs and the fetcher on a WIN_PERM write
+      win_csr_[i].perm = v & 3u;
+      win_[i] = win_csr_[i];
+    }
+    return;
+  }
+  switch (addr) {
+    case c::kCtrl:
+      if (v & c::kCtrlSoftReset) soft_reset();
+      if (v & c::kCtrlPerfClear) {
+        perf_.fill(0);
+        perf_epoch_ = now_;
+        busy_since_ = now_;
+      }
+      ctrl_ = v & (c::kCtrlIrqDoneEn | c::kCtrlIrqErrorEn);
+      break;
+    case c::kStatus:
+      if (v & c::kStatusDone) done_ = false;
+      break;
+    case c::kErrCode:
+      err_code_ = ErrCode::kNone;
+      err_unit_ = Unit::kNone;
+      break;
+    case c::kRingBase:
+      ring_base_ = v & ~31u;
+      break;
+    case c::kRingSize:
+      ring_size_ = v;
+      break;
+    case c::kRingTail:
+      ring_tail_ = v;
+      break;
+    case c::kDoorbell:
+      doorbell();
+      break;
+    case c::kFlags:
+      flags_ &= ~(v & 0x1fu);
+      break;
+    default:
+      break;  // RO or unmapped: ignored
+  }
+}
+
+uint32_t FuncDevice::csr_read(uint32_t addr) {
+  namespace c = isa::csr;
+  if (addr >= c::win_base(0) && addr < c::win_base(cfg_.windows)) {
+    const uint32_t i = (addr - c::win_base(0)) / 16, reg = (addr - c::win_base(0)) % 16;
+    if (reg == 0) return win_csr_[i].base;
+    if (reg == 4) return win_csr_[i].last;
+    if (reg == 8) return win_csr_[i].perm;
+    return 0;
+  }
+  if (addr >= c::perf_lo(0) && addr < c::perf_lo(isa::kPerfCount)) {
+    const uint32_t i = (addr - c::perf_lo(0)) / 8;
+    uint64_t v = perf_[i];
+    if (i == isa::kPerfCycles) v = now_ - perf_epoch_;
+    if (i == isa::kPerfBusy && !idle()) v += now_ - busy_since_;
+    return (addr & 4) ? uint32_t(v >> 32) : uint32_t(v);
+  }
+  switch (addr) {
+    case c::kId:
+      return c::kIdValue;
+    case c::kVersion:
+      return c::kVersionValue;
+    case c::kCfgDim:
+      return cfg_.dim | (cfg_.bus_bytes << 8) | ((cfg_.windows & 0xfu) << 16);
+    case c::kCfgSpadRows:
+      return cfg_.spad_rows;
+    case c::kCfgAccRows:
+      return cfg_.acc_rows;
+    case c::kCtrl:
+      return ctrl_;
+    case c::kStatus: {
+      uint32_t s = 0;
+      if (!idle()) s |= c::kStatusBusy;
+      if (done_) s |= c::kStatusDone;
+      if (err_code_ != ErrCode::kNone) s |= c::kStatusError;
+      const uint32_t wait_bit[3] = {c::kStatusWaitLoad, c::kStatusWaitExec, c::kStatusWaitStore};
+      for (int q = 0; q < 3; ++q) {
+        if (q_stopped_[q] || q_[q].empty()) continue;
+        // The head passed its checks (else the queue would be stopped): it waits on tokens.
+        s |= wait_bit[q];
+      }
+      if (fetch_stopped_) s |= c::kStatusFetchStopped;
+      return s;
+    }
+    case c::kErrCode:
+      return uint32_t(err_code_) | (uint32_t(err_unit_) << 8);
+    case c::kErrCmd:
+      return err_cmd_;
+    case c::kErrAddr:
+      return err_addr_;
+    case c::kRingBase:
+      return ring_base_;
+    case c::kRingSize:
+      return ring_size_;
+    case c::kRingHead:
+      return ring_head_;
+    case c::kRingTail:
+      return ring_tail_;
+    case c::kFlags:
+      return flags_;
+    default:
+      return 0;
+  }
+}
+
+bool FuncDevice::wait_irq(uint64_t max_cycles) {
+  if (irq()) return true;
+  now_ += max_cycles;  // the model has already run everything it can: it would just wait
+  return false;
+}
+
+void FuncDevice::run_until_done(uint64_t max_cycles) {
+  if (done_ || err_code_ != ErrCode::kNone) return;
+  now_ += max_cycles;
+  std::ostringstream os;
+  os << "device did not finish: STATUS=0x" << std::hex << csr_read(isa::csr::kStatus) << std::dec
+     << " RING_HEAD=" << ring_head_ << " RING_TAIL=" << ring_tail_
+     << " queued (load/exec/store)=" << q_[0].size() << "/" << q_[1].size() << "/" << q_[2].size()
+     << " tokens L>E=" << tokens_[0] << " E>L=" << tokens_[1] << " E>S=" << tokens_[2]
+     << " S>E=" << tokens_[3];
+  throw DeviceTimeout(os.str());
+}
+
+// ---------------------------------------------------------------------------------------
+// Fetcher and queues
+
+void FuncDevice::doorbell() {
+  if (fetch_stopped_) return;  // stays stopped until a soft reset
+  const uint64_t ring_bytes = uint64_t(ring_size_) * isa::kCmdBytes;
+  if (ring_size_ == 0 || ring_tail_ >= ring_size_ || ring_head_ >= ring_size_ ||
+      !in_window(ring_base_, ring_bytes, isa::csr::kPermRead)) {
+    raise(ErrCode::kRing, Unit::kFetch, ring_head_, ring_base_);
+    fetch_stopped_ = true;
+    return;
+  }
+  if (idle()) {
+    busy_since_ = now_;
+    fetch_time_ = std::max(fetch_time_, now_);
+    for (auto& u : unit_free_) u = std::max(u, now_);
+  }
+  fetch_time_ += opt_.mem_latency;  // first command of this doorbell arrives after a latency
+  fetch_active_ = true;
+  done_pending_ = true;
+  process();
+}
+
+bool FuncDevice::fetch_one() {
+  if (fetch_stopped_ || !fetch_active_ || ring_head_ == ring_tail_) return false;
+  const uint32_t slot = ring_head_;
+  const uint64_t addr = uint64_t(ring_base_) + uint64_t(slot) * isa::kCmdBytes;
+  uint64_t eaddr = 0;
+  if (bus_error(addr, 1, isa::kCmdBytes, isa::kCmdBytes, &eaddr)) {
+    raise(ErrCode::kBus, Unit::kFetch, slot, uint32_t(eaddr));
+    fetch_stopped_ = true;
+    return true;
+  }
+  uint8_t raw[isa::kCmdBytes];
+  mem_read(addr, raw, sizeof raw);
+  isa::Words w{};
+  for (int i = 0; i < 8; ++i) {
+    w[i] = uint32_t(raw[4 * i]) | (uint32_t(raw[4 * i + 1]) << 8) |
+           (uint32_t(raw[4 * i + 2]) << 16) | (uint32_t(raw[4 * i + 3]) << 24);
+  }
+  const ErrCode e = isa::check_command(w, cfg_);
+  if (e != ErrCode::kNone) {
+    raise(e, Unit::kFetch, slot, 0);
+    fetch_stopped_ = true;  // RING_HEAD keeps pointing at the refused command
+    return true;
+  }
+  const int q = int(isa::queue_of(isa::Opcode(isa::opcode_of(w))));
+  if (q_[q].size() >= cfg_.queue_depth) return false;  // waits for room
+  // Timing: one beat per command after the doorbell's latency, in order; a command also
+  // waits for the queue slot freed by the command queue_depth places ahead of it.
+  uint64_t t = fetch_time_ + std::max<uint64_t>(1, isa::kCmdBytes / cfg_.bus_bytes);
+  if (started_[q].size() >= cfg_.queue_depth) {
+    t = std::max(t, started_[q][started_[q].size() - cfg_.queue_depth]);
+  }
+  fetch_time_ = t;
+  q_[q].push_back({w, slot, t});
+  ring_head_ = (ring_head_ + 1) % ring_size_;
+  perf_[isa::kPerfFetched] += 1;
+  perf_[isa::kPerfBytesRead] += isa::kCmdBytes;
+  return true;
+}
+
+bool FuncDevice::step_queue(int q) {
+  if (q_stopped_[q] || q_[q].empty()) return false;
+  const Pending p = q_[q].front();
+  const isa::Tokens tok = isa::Tokens::from_bits(p.w[0]);
+  const Unit unit = unit_of(q);
+  const uint64_t ready = std::max(unit_free_[q], p.dispatched);
+  auto refuse = [&](ErrCode e, uint32_t addr) {
+    raise(e, unit, p.slot, addr);
+    q_stopped_[q] = true;
+    unit_free_[q] = ready + 2;
+    return true;
+  };
+  // Queue-side checks, before any token is taken.
+  isa::LoadCmd ld;
+  isa::StoreCmd st;
+  isa::GemmCmd gm;
+  if (q == kLoadQ) {
+    ld = isa::LoadCmd::decode(p.w);
+    if (!in_window(ld.dram_addr, uint64_t(ld.rows - 1) * ld.stride + ld.bytes,
+                   isa::csr::kPermRead)) {
+      return refuse(ErrCode::kWindow, ld.dram_addr);
+    }
+  } else if (q == kStoreQ) {
+    st = isa::StoreCmd::decode(p.w);
+    const uint64_t row = uint64_t(st.cols) * isa::format_bytes(st.format);
+    if (!in_window(st.dram_addr, uint64_t(st.rows - 1) * st.stride + row, isa::csr::kPermWrite)) {
+      return refuse(ErrCode::kWindow, st.dram_addr);
+    }
+  } else {
+    gm = isa::GemmCmd::decode(p.w);
+    if (gm.a_trans && !opt_.a_trans_supported) return refuse(ErrCode::kMmu, 0);
+  }
+  // Tokens: counters this queue pops from / pushes to.
+  const int pop_prev_c = q == kExecQ ? isa::kTokLtoE : q == kStoreQ ? isa::kTokEtoS : -1;
+  const int pop_next_c = q == kLoadQ ? isa::kTokEtoL : q == kExecQ ? isa::kTokStoE : -1;
+  const int push_prev_c = q == kExecQ ? isa::kTokEtoL : q == kStoreQ ? isa::kTokStoE : -1;
+  const int push_next_c = q == kLoadQ ? isa::kTokLtoE : q == kExecQ ? isa::kTokEtoS : -1;
+  if ((tok.pop_prev && tokens_[pop_prev_c] == 0) || (tok.pop_next && tokens_[pop_next_c] == 0)) {
+    return false;  // waits (STATUS.wait_*)
+  }
+  uint64_t start = ready;
+  for (int c : {tok.pop_prev ? pop_prev_c : -1, tok.pop_next ? pop_next_c : -1}) {
+    if (c < 0) continue;
+    tokens_[c] -= 1;
+    start = std::max(start, token_time_[c].front());
+    token_time_[c].pop_front();
+  }
+  q_[q].pop_front();
+  started_[q].push_back(start);
+  if (started_[q].size() > cfg_.queue_depth) started_[q].pop_front();
+  perf_[q == kLoadQ   ? isa::kPerfLoadWait
+        : q == kExecQ ? isa::kPerfExecWait
+                      : isa::kPerfStoreWait] += start - ready;
+
+  ErrCode err = ErrCode::kNone;
+  uint32_t err_addr = 0;
+  uint64_t dur;
+  if (q == kLoadQ) {
+    dur = exec_load(ld, &err, &err_addr);
+  } else if (q == kStoreQ) {
+    dur = exec_store(st, &err, &err_addr);
+  } else {
+    dur = exec_gemm(gm);
+  }
+  const uint64_t finish = start + dur;
+  unit_free_[q] = finish;
+  perf_[q == kLoadQ   ? isa::kPerfLoadBusy
+        : q == kExecQ ? isa::kPerfExecBusy
+                      : isa::kPerfStoreBusy] += dur;
+  if (err != ErrCode::kNone) {  // bus error: the command ended, its queue stops, no push
+    raise(err, unit, p.slot, err_addr);
+    q_stopped_[q] = true;
+    return true;
+  }
+  // Pushes: refused as a whole if one counter would overflow.
+  if ((tok.push_prev && tokens_[push_prev_c] >= isa::kTokenMax) ||
+      (tok.push_next && tokens_[push_next_c] >= isa::kTokenMax)) {
+    raise(ErrCode::kToken, unit, p.slot, 0);
+    q_stopped_[q] = true;
+    return true;
+  }
+  for (int c : {tok.push_prev ? push_prev_c : -1, tok.push_next ? push_next_c : -1}) {
+    if (c < 0) continue;
+    tokens_[c] += 1;
+    token_time_[c].push_back(finish);
+  }
+  return true;
+}
+
+void FuncDevice::process() {
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    while (fetch_one()) progress = true;
+    for (int q = 0; q < 3; ++q) progress |= step_queue(q);
+  }
+  for (uint64_t t : unit_free_) now_ = std::max(now_, t);
+  now_ = std::max(now_, fetch_time_);
+  update_done();
+}
+
+void FuncDevice::update_done() {
+  if (done_pending_ && idle()) {
+    done_ = true;
+    done_pending_ = false;
+    perf_[isa::kPerfBusy] += now_ - busy_since_;
+    busy_since_ = now_;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Commands
+
+uint64_t FuncDevice::exec_load(const isa::LoadCmd& c, ErrCode* err, uint32_t* err_addr) {
+  const uint64_t lat = 3 + opt_.mem_latency + beats(c.dram_addr, c.rows, c.stride, c.bytes);
+  uint64_t ea = 0;
+  if (bus_error(c.dram_addr, c.rows, c.stride, c.bytes, &ea)) {
+    *err = ErrCode::kBus;
+    *err_addr = uint32_t(ea);
+    return lat;  // partial effects are timing-dependent on the chip; the model writes nothing
+  }
+  const uint32_t D = cfg_.dim;
+  const uint32_t esz = c.to_acc ? 4 : c.expand8 ? 1 : 2;
+  const uint32_t elems = c.bytes / esz;
+  const uint32_t per_row = isa::ceil_div(elems, D);
+  std::vector<uint8_t> row(c.bytes);
+  for (uint32_t r = 0; r < c.rows; ++r) {
+    mem_read(uint64_t(c.dram_addr) + uint64_t(r) * c.stride, row.data(), c.bytes);
+    const size_t base = (size_t(c.sram_addr) + size_t(r) * per_row) * D;
+    for (uint32_t e = 0; e < per_row * D; ++e) {
+      if (c.to_acc) {
+        uint32_t v = 0;
+        if (e < elems) {
+          v = uint32_t(row[4 * e]) | (uint32_t(row[4 * e + 1]) << 8) |
+              (uint32_t(row[4 * e + 2]) << 16) | (uint32_t(row[4 * e + 3]) << 24);
+        }
+        acc_[base + e] = v;
+      } else if (c.expand8) {
+        spad_[base + e] = e < elems ? uint16_t(int16_t(int8_t(row[e]))) : 0;
+      } else {
+        spad_[base + e] = e < elems ? uint16_t(row[2 * e] | (row[2 * e + 1] << 8)) : 0;
+      }
+    }
+  }
+  perf_[isa::kPerfBytesRead] += uint64_t(c.rows) * c.bytes;
+  return lat;
+}
+
+uint64_t FuncDevice::exec_store(const isa::StoreCmd& c, ErrCode* err, uint32_t* err_addr) {
+  const uint32_t eb = isa::format_bytes(c.format);
+  const uint32_t row_bytes = uint32_t(c.cols) * eb;
+  const uint64_t lat = 9 + opt_.mem_latency + beats(c.dram_addr, c.rows, c.stride, row_bytes);
+  uint64_t ea = 0;
+  if (bus_error(c.dram_addr, c.rows, c.stride, row_bytes, &ea)) {
+    *err = ErrCode::kBus;
+    *err_addr = uint32_t(ea);
+    return lat;
+  }
+  const uint32_t D = cfg_.dim;
+  const uint32_t per_row = isa::ceil_div(c.cols, D);
+  std::vector<uint8_t> out(row_bytes);
+  uint8_t fl = 0;
+  for (uint32_t r = 0; r < c.rows; ++r) {
+    const size_t base = (size_t(c.acc_addr) + size_t(r) * per_row) * D;
+    for (uint32_t e = 0; e < c.cols; ++e) {
+      const uint32_t v = acc_[base + e];
+      switch (c.format) {
+        case isa::StoreFormat::kRaw:
+          for (int b = 0; b < 4; ++b) out[4 * e + b] = uint8_t(v >> (8 * b));
+          break;
+        case isa::StoreFormat::kFp16:
+        case isa::StoreFormat::kBf16: {
+          const auto h = golden::fp_narrow(
+              c.format == isa::StoreFormat::kBf16 ? golden::Fmt16::kBf16 : golden::Fmt16::kFp16, v);
+          fl |= h.flags;
+          out[2 * e] = uint8_t(h.bits);
+          out[2 * e + 1] = uint8_t(h.bits >> 8);
+          break;
+        }
+        case isa::StoreFormat::kInt8: {
+          const auto rq = golden::int_requant(int32_t(v), c.mult, c.shift, c.zero_point, -128, 127);
+          out[e] = uint8_t(rq.q);  // the shift range was checked at fetch
+          break;
+        }
+      }
+    }
+    const uint64_t a = uint64_t(c.dram_addr) + uint64_t(r) * c.stride;
+    mem_write(a, out.data(), out.size());
+    for (uint64_t pg = a >> 12; pg <= (a + out.size() - 1) >> 12; ++pg) chip_pages_.insert(pg);
+  }
+  flags_ |= fl;
+  perf_[isa::kPerfBytesWritten] += uint64_t(c.rows) * row_bytes;
+  return lat;
+}
+
+uint64_t FuncDevice::exec_gemm(const isa::GemmCmd& c) {
+  const uint32_t D = cfg_.dim;
+  const uint32_t steps = isa::ceil_div(c.k, D), tiles = isa::ceil_div(c.n, D);
+  const bool is_int = c.dtype == isa::Dtype::kInt8;
+  const uint8_t cfg = golden::mmu_cfg(golden::MmuDtype(uint8_t(c.dtype)), c.b_trans);
+  std::vector<uint16_t> w(size_t(D) * D), a(size_t(c.m) * D);
+  auto spad_row = [&](uint64_t r) { return &spad_[size_t(r) * D]; };
+  uint8_t fl = 0;
+  for (uint32_t j = 0; j < tiles; ++j) {
+    for (uint32_t s = 0; s < steps; ++s) {
+      // Weight tile as streamed: stored rows of B outside the matrix are fed as zeros;
+      // lanes are used as stored (LOAD zero-fills them beyond the matrix edge).
+      for (uint32_t r = 0; r < D; ++r) {
+        const uint32_t stored = c.b_trans ? j * D + r : s * D + r;
+        const uint32_t limit = c.b_trans ? c.n : c.k;
+        uint16_t* dst = &w[size_t(r) * D];
+        if (stored >= limit) {
+          std::fill(dst, dst + D, uint16_t(0));
+        } else {
+          const uint32_t col = c.b_trans ? s : j;
+          const uint16_t* src = spad_row(uint64_t(c.b_addr) + uint64_t(stored) * c.b_stride + col);
+          std::copy(src, src + D, dst);
+        }
+      }
+      // Activation rows of op(A), step s.
+      for (uint32_t i = 0; i < c.m; ++i) {
+        uint16_t* dst = &a[size_t(i) * D];
+        if (!c.a_trans) {
+          const uint16_t* src = spad_row(uint64_t(c.a_addr) + uint64_t(i) * c.a_stride + s);
+          std::copy(src, src + D, dst);
+        } else {  // A stored K x M: element (i, k) is lane i%D of stored row k
+          for (uint32_t kk = 0; kk < D; ++kk) {
+            const uint32_t k = s * D + kk;
+            dst[kk] = k >= c.k
+                          ? uint16_t(0)
+                          : spad_row(uint64_t(c.a_addr) + uint64_t(k) * c.a_stride + i / D)[i % D];
+          }
+        }
+      }
+      const std::vector<golden::MmuRow> rows = golden::mmu_tile(int(D), cfg, w, a);
+      for (uint32_t i = 0; i < c.m; ++i) {
+        uint32_t* dst = &acc_[(size_t(c.c_addr) + size_t(i) * c.c_stride + j) * D];
+        const golden::MmuRow& r = rows[i];
+        const bool overwrite = s == 0 && !c.accumulate;
+        for (uint32_t l = 0; l < D; ++l) {
+          fl |= r.flags[l];
+          if (overwrite) {
+            dst[l] = r.data[l];
+          } else if (is_int) {
+            dst[l] = dst[l] + r.data[l];
+          } else {
+            const golden::Fp32Result q = golden::fp32_add(dst[l], r.data[l]);
+            fl |= q.flags;
+            dst[l] = q.bits;
+          }
+        }
+      }
+    }
+  }
+  if (!is_int) flags_ |= fl;
+  perf_[isa::kPerfMacs] += uint64_t(c.m) * c.n * c.k;
+  const uint64_t active = uint64_t(tiles) * steps * c.m;
+  perf_[isa::kPerfMmuActive] += active;
+  return uint64_t(tiles) * steps * std::max<uint64_t>(c.m, D) + 2 * D + 4;
+}
+
+}  // namespace tessera

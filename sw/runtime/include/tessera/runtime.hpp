@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runtime: the host driver over a Device: windows, device-buffer allocator, command ring,
+// error reporting, and GEMM of any shape tiled automatically for the configuration.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tessera/command_stream.hpp"
+#include "tessera/device.hpp"
+#include "tessera/isa.hpp"
+
+namespace tessera {
+
+// The chip reported an error (ERR_CODE) while running a command stream.
+class DeviceError : public std::runtime_error {
+ public:
+  DeviceError(const std::string& msg, isa::ErrCode code, isa::Unit unit, int64_t command,
+              uint32_t addr)
+      : std::runtime_error(msg), code(code), unit(unit), command(command), addr(addr) {}
+  isa::ErrCode code;
+  isa::Unit unit;
+  int64_t command;  // index in the submitted stream (-1: not a command, e.g. a ring error)
+  uint32_t addr;    // ERR_ADDR
+};
+
+// A device buffer: a byte range of host memory inside the runtime's DRAM window.
+struct Buffer {
+  uint32_t addr = 0;
+  uint32_t size = 0;
+};
+
+struct RuntimeOptions {
+  uint32_t dram_base = 0x10000000u;  // the window the runtime programs (window 0, RW)
+  uint32_t dram_size = 0x40000000u;
+  uint32_t ring_slots = 4096;   // commands in the ring (32 bytes each)
+  uint64_t timeout_cycles = 0;  // per run; 0: derived from the stream
+  bool reset_on_error = true;   // soft-reset (and re-arm) before throwing DeviceError
+  // Called while waiting (about every `progress_interval` cycles): commands fetched so far
+  // and in total. Not called by a device that finishes at the doorbell (FuncDevice).
+  std::function<void(uint64_t fetched, uint64_t total)> progress;
+  uint64_t progress_interval = 200000;
+};
+
+// Counters of one run (PERF after a perf_clear at submission).
+struct RunStats {
+  uint64_t cycles = 0;  // device cycles from the doorbell to done (sum over ring chunks)
+  std::array<uint64_t, isa::kPerfCount> perf{};
+  uint32_t flags = 0;  // FLAGS of this run
+  size_t commands = 0;
+};
+
+// ---------------------------------------------------------------------------------------
+// GEMM tiling plan (see docs/runtime.md). C is cut into blocks of bm x bn (bn a multiple
+// of Dim); each block's K range into groups (multiples of Dim, the last one excepted).
+// Group g's A and B blocks are loaded into scratchpad slot g mod spad_slots; block c
+// accumulates in accumulator slot c mod acc_slots. The first groups of the first block
+// ramp up (2 Dim, 4 Dim, ... up to kb) so that the array starts early.
+struct GemmShape {
+  uint32_t m = 0, n = 0, k = 0;
+  isa::Dtype dtype = isa::Dtype::kFp16;
+  bool a_trans = false, b_trans = false, accumulate = false;
+};
+
+struct GemmPlan {
+  uint32_t bm = 0, bn = 0, kb = 0, kb_first = 0;
+  uint32_t spad_slots = 0, acc_slots = 0;
+  uint32_t spad_slot_rows = 0, acc_slot_rows = 0;
+  uint32_t a_slot_rows = 0;  // B's part of a slot starts here
+  // K group sizes of block `block` (in order, summing to k).
+  std::vector<uint32_t> k_groups(uint32_t k, size_t block) const;
+  std::string describe() const;
+};
+
+// Largest blocks that fit two scratchpad and two accumulator slots (targets: bm = bn =
+// 128, kb = max(128, 8 Dim)). Throws std::invalid_argument for an empty shape.
+GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& shape);
+
+struct Requant {
+  int32_t mult = 1 << 30;  // Q0.31
+  int shift = 0;           // [-31, 30]
+  int32_t zero_point = 0;  // [-128, 127]
+};
+
+// D = op(A) op(B) (+ C). Host layouts are dense row-major: A is M x K (K x M with
+// a_trans), B is K x N (N x K with b_trans), 2-byte FP16/BF16 codes or 1-byte INT8;
+// C (optional) M x N raw FP32/INT32; D M x N in `out` (raw: 4 bytes, FP16/BF16: 2,
+// INT8: 1). Requantisation is per tensor (the ISA has no per-channel STORE yet).
+struct GemmArgs {
+  isa::Dtype dtype = isa::Dtype::kFp16;
+  uint32_t m = 0, n = 0, k = 0;
+  bool a_trans = false, b_trans = false;
+  Buffer a, b;
+  std::optional<Buffer> c;  // accumulate into C (may be the same buffer as d)
+  Buffer d;
+  isa::StoreFormat out = isa::StoreFormat::kRaw;
+  Requant rq;
+  std::optional<GemmPlan> plan;  // override the automatic plan
+};
+
+uint32_t elem_bytes(isa::Dtype d);  // 2, 2, 1
+
+class Runtime {
+ public:
+  // Soft-resets the device, programs window 0 = [dram_base, dram_base + dram_size) with
+  // read and write permission, allocates the ring there and enables both IRQs.
+  explicit Runtime(Device& dev, RuntimeOptions opt = {});
+
+  Device& device() { return dev_; }
+  const ChipConfig& config() const { return dev_.config(); }
+  const RuntimeOptions& options() const { return opt_; }
+
+  // Device buffers (first fit, `align` a power of two). Throws std::bad_alloc when full.
+  Buffer alloc(size_t bytes, size_t align = 64);
+  void free(const Buffer& b);
+  void write(const Buffer& b, const void* data, size_t n, size_t offset = 0);
+  void read(const Buffer& b, void* out, size_t n, size_t offset = 0) const;
+  std::vector<uint8_t> read(const Buffer& b) const;
+
+  // Writes the stream into the ring (in chunks of ring_slots - 1 commands if needed),
+  // rings the doorbell and waits for done. Throws DeviceError (message: stream index,
+  // command, error name and meaning, unit, ERR_ADDR) or DeviceTimeout.
+  RunStats run(const CommandStream& s);
+
+  // The command stream of a GEMM (for inspection and tests); the plan used is returned.
+  CommandStream build_gemm(const GemmArgs& g, GemmPlan* plan = nullptr) const;
+  RunStats gemm(const GemmArgs& g, GemmPlan* plan = nullptr);
+
+  // Re-arms the chip after an error: soft reset, ring registers, IRQ enables.
+  void recover();
+
+ private:
+  void init_chip();
+  void check_gemm_args(const GemmArgs& g) const;
+  [[noreturn]] void fail(const std::vector<size_t>& slot_to_index, size_t total);
+
+  Device& dev_;
+  RuntimeOptions opt_;
+  std::map<uint32_t, uint32_t> free_;  // addr -> size
+  Buffer ring_;
+  uint32_t tail_ = 0;
+  const CommandStream* fail_stream_ = nullptr;  // the stream being reported by fail()
+};
+
+}  // namespace tessera

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: Apache-2.0
+// Host runtime: buffers, command ring, error reporting, GEMM planning and emission.
+#include "tessera/runtime.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <sstream>
+
+namespace tessera {
+
+using isa::Dtype;
+using isa::StoreFormat;
+
+uint32_t elem_bytes(Dtype d) { return d == Dtype::kInt8 ? 1 : 2; }
+
+// ---------------------------------------------------------------------------------------
+// Plan
+
+namespace {
+
+uint32_t round_up(uint32_t v, uint32_t m) { return (v + m - 1) / m * m; }
+
+struct SlotRows {
+  uint32_t a, b;
+};
+
+SlotRows slot_rows(uint32_t D, const GemmShape& s, uint32_t bm, uint32_t bn, uint32_t kb) {
+  const uint32_t a = s.a_trans ? kb * isa::ceil_div(bm, D) : bm * isa::ceil_div(kb, D);
+  const uint32_t b = s.b_trans ? bn * isa::ceil_div(kb, D) : kb * isa::ceil_div(bn, D);
+  return {a, b};
+}
+
+}  // namespace
+
+std::vector<uint32_t> GemmPlan::k_groups(uint32_t k, size_t block) const {
+  std::vector<uint32_t> g;
+  uint32_t step = block == 0 ? kb_first : kb;
+  for (uint32_t k0 = 0; k0 < k;) {
+    const uint32_t n = std::min(step, k - k0);
+    g.push_back(n);
+    k0 += n;
+    step = std::min(kb, step * 2);
+  }
+  return g;
+}
+
+std::string GemmPlan::describe() const {
+  std::ostringstream os;
+  os << "C blocks " << bm << "x" << bn << ", K groups " << kb << " (first " << kb_first << "), "
+     << spad_slots << " scratchpad slots of " << spad_slot_rows << " rows, " << acc_slots
+     << " accumulator slots of " << acc_slot_rows << " rows";
+  return os.str();
+}
+
+GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
+  if (s.m == 0 || s.n == 0 || s.k == 0) throw std::invalid_argument("plan_gemm: empty GEMM");
+  const uint32_t D = cfg.dim;
+  GemmPlan p;
+  p.bm = std::min<uint32_t>(128, s.m);
+  p.bn = std::min<uint32_t>(round_up(128, D), round_up(s.n, D));
+  p.kb = std::min<uint32_t>(std::max<uint32_t>(128, 8 * D), round_up(s.k, D));
+  // Two accumulator slots.
+  while (2 * p.bm * isa::ceil_div(p.bn, D) > cfg.acc_rows) {
+    if (p.bn > D && p.bn >= p.bm) {
+      p.bn = round_up(p.bn / 2, D);
+    } else if (p.bm > 1) {
+      p.bm = (p.bm + 1) / 2;
+    } else {
+      throw std::invalid_argument("plan_gemm: accumulator too small for two Dim-wide rows");
+    }
+  }
+  // Two scratchpad slots: shrink K groups first, then the C block.
+  for (;;) {
+    const SlotRows r = slot_rows(D, s, p.bm, p.bn, p.kb);
+    if (2 * (r.a + r.b) <= cfg.spad_rows) break;
+    if (p.kb > D) {
+      p.kb = round_up(p.kb / 2, D);
+    } else if (p.bn > D && p.bn >= p.bm) {
+      p.bn = round_up(p.bn / 2, D);
+    } else if (p.bm > 1) {
+      p.bm = (p.bm + 1) / 2;
+    } else {
+      throw std::invalid_argument("plan_gemm: scratchpad too small");
+    }
+  }
+  const SlotRows r = slot_rows(D, s, p.bm, p.bn, p.kb);
+  p.a_slot_rows = r.a;
+  p.spad_slot_rows = r.a + r.b;
+  p.acc_slot_rows = p.bm * isa::ceil_div(p.bn, D);
+  // More slots let loads run further ahead; 16 keeps token counts far from 255.
+  p.spad_slots = std::min<uint32_t>(16, cfg.spad_rows / p.spad_slot_rows);
+  p.acc_slots = std::min<uint32_t>(16, cfg.acc_rows / p.acc_slot_rows);
+  // Ramp: the first group is small so that the array starts after a short load.
+  p.kb_first = std::min(p.kb, 2 * D);
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------
+// Runtime: buffers and ring
+
+Runtime::Runtime(Device& dev, RuntimeOptions opt) : dev_(dev), opt_(std::move(opt)) {
+  if (opt_.dram_size == 0 || uint64_t(opt_.dram_base) + opt_.dram_size > (uint64_t(1) << 32)) {
+    throw std::invalid_argument("Runtime: DRAM window must lie in the 32-bit address space");
+  }
+  if (opt_.ring_slots < 2) throw std::invalid_argument("Runtime: ring needs at least 2 slots");
+  free_[opt_.dram_base] = opt_.dram_size;
+  ring_ = alloc(size_t(opt_.ring_slots) * isa::kCmdBytes, isa::kCmdBytes);
+  init_chip();
+}
+
+void Runtime::init_chip() {
+  namespace c = isa::csr;
+  dev_.csr_write(c::kCtrl, c::kCtrlSoftReset);
+  if (dev_.csr_read(c::kId) != c::kIdValue) {
+    throw std::runtime_error("Runtime: device ID is not 'TSAR'");
+  }
+  const uint32_t windows = (dev_.csr_read(c::kCfgDim) >> 16) & 0xfu;
+  for (uint32_t i = 0; i < windows; ++i) {
+    dev_.csr_write(c::win_base(i), i == 0 ? opt_.dram_base : 0);
+    dev_.csr_write(c::win_last(i), i == 0 ? opt_.dram_base + (opt_.dram_size - 1) : 0);
+    dev_.csr_write(c::win_perm(i), i == 0 ? (c::kPermRead | c::kPermWrite) : 0);
+  }
+  recover();
+}
+
+void Runtime::recover() {
+  namespace c = isa::csr;
+  dev_.csr_write(c::kCtrl, c::kCtrlSoftReset);
+  dev_.csr_write(c::kRingBase, ring_.addr);
+  dev_.csr_write(c::kRingSize, opt_.ring_slots);
+  dev_.csr_write(c::kRingTail, 0);
+  tail_ = 0;
+  dev_.csr_write(c::kCtrl, c::kCtrlIrqDoneEn | c::kCtrlIrqErrorEn);
+}
+
+Buffer Runtime::alloc(size_t bytes, size_t align) {
+  if (align == 0 || (align & (align - 1)) != 0) {
+    throw std::invalid_argument("Runtime::alloc: alignment must be a power of two");
+  }
+  const uint64_t n = std::max<size_t>(bytes, 1);
+  for (auto it = free_.begin(); it != free_.end(); ++it) {
+    const uint64_t lo = it->first, hi = lo + it->second;
+    const uint64_t start = (lo + align - 1) & ~uint64_t(align - 1);
+    if (start + n > hi) continue;
+    free_.erase(it);
+    if (start > lo) free_[uint32_t(lo)] = uint32_t(start - lo);
+    if (start + n < hi) free_[uint32_t(start + n)] = uint32_t(hi - start - n);
+    return {uint32_t(start), uint32_t(n)};
+  }
+  throw std::bad_alloc();
+}
+
+void Runtime::free(const Buffer& b) {
+  if (b.size == 0) return;
+  auto it = free_.emplace(b.addr, b.size).first;
+  auto next = std::next(it);
+  if (next != free_.end() && uint64_t(it->first) + it->second == next->first) {
+    it->second += next->second;
+    free_.erase(next);
+  }
+  if (it != free_.begin()) {
+    auto prev = std::prev(it);
+    if (uint64_t(prev->first) + prev->second == it->first) {
+      prev->second += it->second;
+      free_.erase(it);
+    }
+  }
+}
+
+void Runtime::write(const Buffer& b, const void* data, size_t n, size_t offset) {
+  if (offset + n > b.size) throw std::out_of_range("Runtime::write: beyond the buffer");
+  dev_.mem_write(uint64_t(b.addr) + offset, static_cast<const uint8_t*>(data), n);
+}
+
+void Runtime::read(const Buffer& b, void* out, size_t n, size_t offset) const {
+  if (offset + n > b.size) throw std::out_of_range("Runtime::read: beyond the buffer");
+  dev_.mem_read(uint64_t(b.addr) + offset, static_cast<uint8_t*>(out), n);
+}
+
+std::vector<uint8_t> Runtime::read(const Buffer& b) const {
+  std::vector<uint8_t> v(b.size);
+  read(b, v.data(), v.size());
+  return v;
+}
+
+namespace {
+
+// Generous cycle budget of a stream: 10x a serial estimate plus a constant.
+uint64_t budget(const CommandStream& s, const ChipConfig& cfg) {
+  uint64_t est = 0;
+  for (const isa::Words& w : s.words()) {
+    est += 1000;
+    switch (isa::opcode_of(w)) {
+      case 0x01: {
+        const isa::LoadCmd c = isa::LoadCmd::decode(w);
+        est += uint64_t(c.rows) * (c.bytes / cfg.bus_bytes + 2);
+        break;
+      }
+      case 0x02: {
+        const isa::StoreCmd c = isa::StoreCmd::decode(w);
+        est += uint64_t(c.rows) * (uint64_t(c.cols) * 4 / cfg.bus_bytes + 2);
+        break;
+      }
+      case 0x03: {
+        const isa::GemmCmd c = isa::GemmCmd::decode(w);
+        est += uint64_t(isa::ceil_div(c.n, cfg.dim)) * isa::ceil_div(c.k, cfg.dim) *
+               std::max<uint64_t>(c.m, cfg.dim);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return 10 * est + 100000;
+}
+
+}  // namespace
+
+RunStats Runtime::run(const CommandStream& s) {
+  namespace c = isa::csr;
+  RunStats st;
+  st.commands = s.size();
+  const uint32_t irq_bits = c::kCtrlIrqDoneEn | c::kCtrlIrqErrorEn;
+  dev_.csr_write(c::kFlags, 0x1fu);
+  dev_.csr_write(c::kCtrl, irq_bits | c::kCtrlPerfClear);
+  const uint64_t timeout = opt_.timeout_cycles ? opt_.timeout_cycles : budget(s, config());
+  const uint32_t slots = opt_.ring_slots;
+  const size_t total = s.size();
+  size_t pos = 0;
+  std::vector<uint8_t> bytes;
+  while (pos < total) {
+    const size_t n = std::min<size_t>(slots - 1, total - pos);
+    const uint32_t first = tail_;
+    // Ring contents: one write per contiguous run of slots.
+    for (size_t i = 0; i < n;) {
+      const uint32_t slot = uint32_t((first + i) % slots);
+      const size_t run = std::min<size_t>(n - i, slots - slot);
+      bytes.assign(run * isa::kCmdBytes, 0);
+      for (size_t j = 0; j < run; ++j) {
+        const isa::Words& w = s.words()[pos + i + j];
+        for (int k = 0; k < 8; ++k) {
+          for (int b = 0; b < 4; ++b) bytes[j * 32 + 4 * k + b] = uint8_t(w[k] >> (8 * b));
+        }
+      }
+      dev_.mem_write(uint64_t(ring_.addr) + uint64_t(slot) * isa::kCmdBytes, bytes);
+      i += run;
+    }
+    tail_ = uint32_t((first + n) % slots);
+    dev_.csr_write(c::kStatus, c::kStatusDone);
+    dev_.csr_write(c::kRingTail, tail_);
+    const uint64_t t0 = dev_.cycles();
+    dev_.csr_write(c::kDoorbell, 1);
+    for (;;) {
+      const uint64_t used = dev_.cycles() - t0;
+      if (used >= timeout) {
+        std::ostringstream os;
+        os << "device timeout after " << used << " cycles: STATUS=0x" << std::hex
+           << dev_.csr_read(c::kStatus) << std::dec << ", RING_HEAD=" << dev_.csr_read(c::kRingHead)
+           << " of " << tail_ << " (queues waiting on tokens, or a hang)";
+        if (opt_.reset_on_error) recover();
+        throw DeviceTimeout(os.str());
+      }
+      const uint64_t slice = std::min<uint64_t>(opt_.progress_interval, timeout - used);
+      if (dev_.wait_irq(slice)) break;
+      if (opt_.progress) {
+        const uint32_t head = dev_.csr_read(c::kRingHead);
+        opt_.progress(pos + (head + slots - first) % slots, total);
+      }
+    }
+    st.cycles += dev_.cycles() - t0;
+    const uint32_t status = dev_.csr_read(c::kStatus);
+    if (status & c::kStatusError) {
+      // Map ring slots back to stream indices for the message.
+      std::vector<size_t> slot_to_index(slots, size_t(-1));
+      for (size_t i = 0; i < n; ++i) slot_to_index[(first + i) % slots] = pos + i;
+      fail_stream_ = &s;
+      fail(slot_to_index, total);
+    }
+    dev_.csr_write(c::kStatus, c::kStatusDone);
+    pos += n;
+  }
+  for (uint32_t i = 0; i < isa::kPerfCount; ++i) {
+    st.perf[i] =
+        uint64_t(dev_.csr_read(c::perf_lo(i))) | (uint64_t(dev_.csr_read(c::perf_hi(i))) << 32);
+  }
+  st.flags = dev_.csr_read(c::kFlags);
+  return st;
+}
+
+void Runtime::fail(const std::vector<size_t>& slot_to_index, size_t total) {
+  namespace c = isa::csr;
+  const uint32_t ec = dev_.csr_read(c::kErrCode);
+  const uint32_t slot = dev_.csr_read(c::kErrCmd);
+  const uint32_t addr = dev_.csr_read(c::kErrAddr);
+  const auto code = isa::ErrCode(ec & 0xffu);
+  const auto unit = isa::Unit((ec >> 8) & 0xfu);
+  int64_t index = -1;
+  if (code != isa::ErrCode::kRing && slot < slot_to_index.size() &&
+      slot_to_index[slot] != size_t(-1)) {
+    index = int64_t(slot_to_index[slot]);
+  }
+  std::ostringstream os;
+  os << "device error " << isa::err_name(code) << " (" << isa::err_description(code) << ") in the "
+     << isa::unit_name(unit) << " unit";
+  if (index >= 0) {
+    os << " at command " << index << " of " << total << ": "
+       << isa::describe(fail_stream_->words()[size_t(index)]);
+  } else {
+    os << " (ring slot " << slot << ")";
+  }
+  if (code == isa::ErrCode::kWindow || code == isa::ErrCode::kBus || code == isa::ErrCode::kRing) {
+    os << ", host address 0x" << std::hex << addr << std::dec;
+  }
+  fail_stream_ = nullptr;
+  if (opt_.reset_on_error) recover();
+  throw DeviceError(os.str(), code, unit, index, addr);
+}
+
+// ---------------------------------------------------------------------------------------
+// GEMM
+
+void Runtime::check_gemm_args(const GemmArgs& g) const {
+  auto bad = [](const std::string& m) { throw std::invalid_argument("gemm: " + m); };
+  if (g.m == 0 || g.n == 0 || g.k == 0) bad("M, N and K must be at least 1");
+  if (uint32_t(g.dtype) > 2) bad("dtype must be fp16, bf16 or int8");
+  const bool is_int = g.dtype == Dtype::kInt8;
+  if (is_int && (g.out == StoreFormat::kFp16 || g.out == StoreFormat::kBf16)) {
+    bad("int8 GEMM outputs raw INT32 or requantized INT8");
+  }
+  if (!is_int && g.out == StoreFormat::kInt8) bad("INT8 requantization needs an int8 GEMM");
+  if (g.out == StoreFormat::kInt8 && (g.rq.shift < -31 || g.rq.shift > 30)) {
+    bad("requantization shift must be in [-31, 30]");
+  }
+  if (g.out == StoreFormat::kInt8 && (g.rq.zero_point < -128 || g.rq.zero_point > 127)) {
+    bad("requantization zero point must be in [-128, 127]");
+  }
+  const uint64_t es = elem_bytes(g.dtype);
+  const uint64_t M = g.m, N = g.n, K = g.k;
+  if (g.a.size < M * K * es) bad("buffer A is smaller than M*K elements");
+  if (g.b.size < K * N * es) bad("buffer B is smaller than K*N elements");
+  if (g.c && g.c->size < M * N * 4) bad("buffer C is smaller than M*N 4-byte sums");
+  if (g.d.size < M * N * isa::format_bytes(g.out)) bad("buffer D is smaller than M*N outputs");
+  auto overlap = [](const Buffer& x, uint64_t xn, const Buffer& y, uint64_t yn) {
+    return x.addr < uint64_t(y.addr) + yn && y.addr < uint64_t(x.addr) + xn;
+  };
+  const uint64_t dn = M * N * isa::format_bytes(g.out);
+  if (overlap(g.d, dn, g.a, M * K * es) || overlap(g.d, dn, g.b, K * N * es)) {
+    bad("D must not overlap A or B");
+  }
+  if (g.c && g.c->addr != g.d.addr && overlap(g.d, dn, *g.c, M * N * 4)) {
+    bad("C must be D itself or not overlap it");
+  }
+}
+
+CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
+  check_gemm_args(g);
+  const ChipConfig& cfg = config();
+  const uint32_t D = cfg.dim;
+  const GemmShape shape{g.m, g.n, g.k, g.dtype, g.a_trans, g.b_trans, bool(g.c)};
+  const GemmPlan p = g.plan ? *g.plan : plan_gemm(cfg, shape);
+  if (plan_out) *plan_out = p;
+  if (p.spad_slots < 2 || p.acc_slots < 2 || p.bn % D != 0 || p.kb % D != 0 ||
+      p.kb_first % D != 0 || p.bm == 0) {
+    throw std::invalid_argument("gemm: plan needs two slots each and Dim-aligned bn, kb");
+  }
+  const uint64_t es = elem_bytes(g.dtype), ob = isa::format_bytes(g.out);
+  const uint64_t M = g.m, N = g.n, K = g.k;
+
+  // Every (block, K group) in execution order.
+  struct Group {
+    size_t block;
+    uint32_t i0, j0, cm, cn, k0, kg;
+    bool first, last;
+  };
+  std::vector<Group> groups;
+  size_t nblocks = 0;
+  for (uint32_t i0 = 0; i0 < M; i0 += p.bm) {
+    for (uint32_t j0 = 0; j0 < N; j0 += p.bn) {
+      const uint32_t cm = uint32_t(std::min<uint64_t>(p.bm, M - i0));
+      const uint32_t cn = uint32_t(std::min<uint64_t>(p.bn, N - j0));
+      const std::vector<uint32_t> kg = p.k_groups(g.k, nblocks);
+      uint32_t k0 = 0;
+      for (size_t t = 0; t < kg.size(); ++t) {
+        groups.push_back({nblocks, i0, j0, cm, cn, k0, kg[t], t == 0, t + 1 == kg.size()});
+        k0 += kg[t];
+      }
+      ++nblocks;
+    }
+  }
+
+  CommandStream s(cfg);
+  auto acc_base = [&](size_t block) { return uint32_t(block % p.acc_slots) * p.acc_slot_rows; };
+  auto emit_loads = [&](size_t gi) {
+    const Group& gr = groups[gi];
+    const uint32_t base = uint32_t(gi % p.spad_slots) * p.spad_slot_rows;
+    isa::LoadCmd a;
+    a.expand8 = g.dtype == Dtype::kInt8;
+    a.sram_addr = base;
+    if (!g.a_trans) {  // M x K: cm rows of kg elements
+      a.dram_addr = uint32_t(g.a.addr + (uint64_t(gr.i0) * K + gr.k0) * es);
+      a.stride = uint32_t(K * es);
+      a.rows = uint16_t(gr.cm);
+      a.bytes = uint16_t(gr.kg * es);
+    } else {  // K x M: kg rows of cm elements
+      a.dram_addr = uint32_t(g.a.addr + (uint64_t(gr.k0) * M + gr.i0) * es);
+      a.stride = uint32_t(M * es);
+      a.rows = uint16_t(gr.kg);
+      a.bytes = uint16_t(gr.cm * es);
+    }
+    s.load(a);
+    isa::LoadCmd b;
+    b.expand8 = a.expand8;
+    b.sram_addr = base + p.a_slot_rows;
+    if (!g.b_trans) {  // K x N: kg rows of cn elements
+      b.dram_addr = uint32_t(g.b.addr + (uint64_t(gr.k0) * N + gr.j0) * es);
+      b.stride = uint32_t(N * es);
+      b.rows = uint16_t(gr.kg);
+      b.bytes = uint16_t(gr.cn * es);
+    } else {  // N x K: cn rows of kg elements
+      b.dram_addr = uint32_t(g.b.addr + (uint64_t(gr.j0) * K + gr.k0) * es);
+      b.stride = uint32_t(K * es);
+      b.rows = uint16_t(gr.cn);
+      b.bytes = uint16_t(gr.kg * es);
+    }
+    s.load(b);
+  };
+  auto emit_c_load = [&](size_t gi) {
+    const Group& gr = groups[gi];
+    isa::LoadCmd c;
+    c.to_acc = true;
+    c.dram_addr = uint32_t(g.c->addr + (uint64_t(gr.i0) * N + gr.j0) * 4);
+    c.stride = uint32_t(N * 4);
+    c.rows = uint16_t(gr.cm);
+    c.bytes = uint16_t(gr.cn * 4);
+    c.sram_addr = acc_base(gr.block);
+    s.load(c);
+  };
+  auto emit_gemm = [&](size_t gi) {
+    const Group& gr = groups[gi];
+    const uint32_t base = uint32_t(gi % p.spad_slots) * p.spad_slot_rows;
+    isa::GemmCmd c;
+    c.dtype = g.dtype;
+    c.a_trans = g.a_trans;
+    c.b_trans = g.b_trans;
+    c.accumulate = !gr.first || bool(g.c);
+    c.m = uint16_t(gr.cm);
+    c.n = uint16_t(gr.cn);
+    c.k = uint16_t(gr.kg);
+    c.a_addr = base;
+    c.b_addr = base + p.a_slot_rows;
+    c.c_addr = acc_base(gr.block);
+    c.a_stride = uint16_t(g.a_trans ? isa::ceil_div(gr.cm, D) : isa::ceil_div(gr.kg, D));
+    c.b_stride = uint16_t(g.b_trans ? isa::ceil_div(gr.kg, D) : isa::ceil_div(gr.cn, D));
+    c.c_stride = uint16_t(isa::ceil_div(gr.cn, D));
+    s.gemm(c);
+  };
+  auto emit_store = [&](size_t gi) {
+    const Group& gr = groups[gi];
+    isa::StoreCmd c;
+    c.format = g.out;
+    c.dram_addr = uint32_t(g.d.addr + (uint64_t(gr.i0) * N + gr.j0) * ob);
+    c.stride = uint32_t(N * ob);
+    c.rows = uint16_t(gr.cm);
+    c.cols = uint16_t(gr.cn);
+    c.acc_addr = acc_base(gr.block);
+    c.mult = g.rq.mult;
+    c.shift = int8_t(g.rq.shift);
+    c.zero_point = int8_t(g.rq.zero_point);
+    s.store(c);
+  };
+
+  // Ring order (software pipeline): the loads of group g+1 precede the GEMM of group g,
+  // so the load queue works one group ahead in ring order, and further ahead as far as
+  // the scratchpad slots allow (the tokens let it). The STORE of a block follows its last
+  // GEMM. A C block to accumulate into is loaded before the block's first GEMM, once at
+  // least two GEMMs have been issued since the STORE that last used its accumulator slot
+  // (so the GEMM that carries that STORE's token to the load queue does not wait for it).
+  std::vector<size_t> first_group(nblocks), store_pos(nblocks, size_t(-1));
+  for (size_t gi = groups.size(); gi-- > 0;) {
+    if (groups[gi].first) first_group[groups[gi].block] = gi;
+  }
+  size_t gemms = 0, next_c = 0;
+  std::vector<size_t> gemms_at_store(nblocks, 0);
+  auto c_load_ready = [&](size_t block) {
+    if (block < p.acc_slots) return true;
+    const size_t prev = block - p.acc_slots;
+    return store_pos[prev] != size_t(-1) && gemms >= gemms_at_store[prev] + 2;
+  };
+  auto flush_c_loads = [&](size_t limit_group, bool force) {
+    while (g.c && next_c < nblocks && first_group[next_c] <= limit_group &&
+           (force || c_load_ready(next_c))) {
+      emit_c_load(first_group[next_c]);
+      ++next_c;
+    }
+  };
+  flush_c_loads(0, true);
+  emit_loads(0);
+  for (size_t gi = 0; gi < groups.size(); ++gi) {
+    if (gi + 1 < groups.size()) {
+      flush_c_loads(gi + 1, false);
+      emit_loads(gi + 1);
+    }
+    flush_c_loads(gi, true);  // a block's C before its first GEMM, at the latest
+    emit_gemm(gi);
+    ++gemms;
+    if (groups[gi].last) {
+      emit_store(gi);
+      store_pos[groups[gi].block] = s.size() - 1;
+      gemms_at_store[groups[gi].block] = gemms;
+    }
+    flush_c_loads(gi + 2 < groups.size() ? gi + 2 : groups.size(), false);
+  }
+  s.validate();
+  return s;
+}
+
+RunStats Runtime::gemm(const GemmArgs& g, GemmPlan* plan) {
+  const CommandStream s = build_gemm(g, plan);
+  return run(s);
+}
+
+}  // namespace tessera

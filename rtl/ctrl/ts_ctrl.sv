@@ -234,7 +234,7 @@ module ts_ctrl #(
     // ceil(elems / 2^lg)
     logic [16:0] t;
     t = (elems + ((17'd1 << lg) - 17'd1)) >> lg;
-    return t;
+    rows_for = t;
   endfunction
 
   // Structural checks (one cycle) in the order of precedence of docs/isa.md.
@@ -404,20 +404,21 @@ module ts_ctrl #(
 
   // ------------------------------------------------------------------ queues and tokens
   // Token counters: 0 L->E, 1 E->L, 2 E->S, 3 S->E.
-  typedef enum logic [1:0] {QIdle, QIssue, QRun} qst_e;
-  qst_e [2:0]   qs_q, qs_d;
+  // Queue states as plain codes (a packed array of an enum type is avoided for Yosys).
+  localparam logic [1:0] QIdle = 2'd0, QIssue = 2'd1, QRun = 2'd2;
+  logic [2:0][1:0] qs_q, qs_d;
   logic [2:0]   stopped_q, stopped_d;
   logic [31:0]  tokc_q, tokc_d;        // four 8-bit counters
   logic [3:0]   tok_pop, tok_push;
   logic [2:0]   q_wait, q_done, q_ok;
-  logic [3:0]   q_tok [3];
-  logic [15:0]  q_idx [3];
-  logic [3:0]   need [3];             // counters a queue's head command pops
-  logic [3:0]   give [3];             // counters it pushes
+  logic [2:0][3:0]  q_tok;
+  logic [2:0][15:0] q_idx;
+  logic [2:0][3:0]  need;   // counters a queue's head command pops
+  logic [2:0][3:0]  give;   // counters it pushes
   logic [3:0]   avail;
   logic [2:0]   issue_ready, done_valid;
-  logic [3:0]   q_status [3];
-  logic [31:0]  q_addr [3];
+  logic [2:0][3:0]  q_status;
+  logic [2:0][31:0] q_addr;
   logic [2:0]   q_ovf;             // completion whose token push would overflow
   logic [3:0]   full_tok;          // counters at 255
 

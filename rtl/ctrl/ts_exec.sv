@@ -91,7 +91,7 @@ module ts_exec #(
   function automatic logic [15:0] tiles_m1(input logic [15:0] x);
     logic [16:0] t;
     t = ({1'b0, x} + 17'(Dim - 1)) >> LgDim;
-    return 16'(t - 17'd1);
+    tiles_m1 = 16'(t - 17'd1);
   endfunction
 
   assign cmd_ready_o = (state_q == StIdle);

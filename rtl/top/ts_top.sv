@@ -23,6 +23,9 @@ module ts_top #(
   parameter int unsigned MaxReads   = 2,
   parameter int unsigned MaxWrites  = 2,
   parameter int unsigned QueueDepth = 2,
+  // 1: each unit (load, execute, store) runs on its own gated clock, on only while it has
+  // work; 0: one free-running clock (FPGA flows).
+  parameter bit          ClockGating = 1'b1,
   localparam int unsigned BusBytes  = 2 * Dim,
   localparam int unsigned DW        = BusBytes * 8
 ) (
@@ -400,6 +403,31 @@ module ts_top #(
   assign st_rsp_valid = |h_rsp_valid;
   assign st_rsp_data  = h_rsp_valid[1] ? h_rsp_data[AccW +: AccW] : h_rsp_data[0 +: AccW];
 
+  // ------------------------------------------------------------------ clock gates
+  // A unit's clock runs while it is busy, is offered a command, holds a completion, while
+  // the DMA windows are written (they live in the load and store DMAs), and during reset
+  // (so that every register, assertion history included, sees the reset).
+  logic clk_ld, clk_ex, clk_st;
+
+  ts_clock_gate #(.Bypass(!ClockGating)) u_cg_load (
+    .clk_i    (clk_i),
+    .en_i     (ld_busy || ld_valid || ld_done_valid || win_we || !rst_n),
+    .test_en_i(1'b0),
+    .clk_o    (clk_ld)
+  );
+  ts_clock_gate #(.Bypass(!ClockGating)) u_cg_exec (
+    .clk_i    (clk_i),
+    .en_i     (ex_busy || ex_valid || !rst_n),
+    .test_en_i(1'b0),
+    .clk_o    (clk_ex)
+  );
+  ts_clock_gate #(.Bypass(!ClockGating)) u_cg_store (
+    .clk_i    (clk_i),
+    .en_i     (st_busy || st_valid || st_done_valid || win_we || !rst_n),
+    .test_en_i(1'b0),
+    .clk_o    (clk_st)
+  );
+
   // ------------------------------------------------------------------ units
   ts_load #(
     .Dim     (Dim),
@@ -409,7 +437,7 @@ module ts_top #(
     .SpadRows(SpadRows),
     .AccRows (AccRows)
   ) u_load (
-    .clk_i           (clk_i),
+    .clk_i           (clk_ld),
     .rst_ni          (rst_n),
     .cfg_win_we_i    (win_we),
     .cfg_win_idx_i   (win_idx),
@@ -454,7 +482,7 @@ module ts_top #(
   );
 
   ts_exec #(.Dim(Dim), .SpadRows(SpadRows), .AccRows(AccRows)) u_exec (
-    .clk_i           (clk_i),
+    .clk_i           (clk_ex),
     .rst_ni          (rst_n),
     .cmd_valid_i     (ex_valid),
     .cmd_ready_o     (ex_ready),
@@ -501,7 +529,7 @@ module ts_top #(
     .Windows  (Windows),
     .AccRows  (AccRows)
   ) u_store (
-    .clk_i           (clk_i),
+    .clk_i           (clk_st),
     .rst_ni          (rst_n),
     .cfg_win_we_i    (win_we),
     .cfg_win_idx_i   (win_idx),

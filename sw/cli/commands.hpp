@@ -16,5 +16,6 @@ int selfcheck(const std::vector<std::string>& args);   // tessera selfcheck
 int bench_arith(const std::vector<std::string>& args);  // tessera bench arith
 int gemm(const std::vector<std::string>& args);         // tessera gemm
 int bench_gemm(const std::vector<std::string>& args);   // tessera bench gemm
+int demo(const std::vector<std::string>& args);         // tessera demo
 
 }  // namespace tessera::cli

@@ -21,6 +21,8 @@ constexpr const char* kUsage =
     "usage: tessera <command> [options]\n"
     "\n"
     "commands:\n"
+    "  demo           GEMMs in FP16, BF16 and INT8 on the simulated chip, checked, with\n"
+    "                 a table of cycles and utilization (the README's main command)\n"
     "  selfcheck      run every arithmetic unit of the simulated chip against its\n"
     "                 golden model and an independent reference; print a summary\n"
     "  gemm           one GEMM on the chip (or its functional model), checked against\n"
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
       return tessera::cli::selfcheck({args.begin() + 1, args.end()});
     }
     if (cmd == "gemm") return tessera::cli::gemm({args.begin() + 1, args.end()});
+    if (cmd == "demo") return tessera::cli::demo({args.begin() + 1, args.end()});
     if (cmd == "bench") {
       if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
         std::cout << "usage: tessera bench arith|gemm [options]\n"

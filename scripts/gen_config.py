@@ -16,7 +16,9 @@ FIELDS = [  # (toml key, SV name, C++ name, check)
     ("max_reads", "MaxReads", "max_reads"),
     ("max_writes", "MaxWrites", "max_writes"),
     ("queue_depth", "QueueDepth", "queue_depth"),
+    ("clock_gating", "ClockGating", "clock_gating"),
 ]
+BOOLS = {"clock_gating"}
 
 
 def pow2(v):
@@ -26,7 +28,12 @@ def pow2(v):
 def check(name, c):
     errs = []
     for key, _, _ in FIELDS:
-        if not isinstance(c.get(key), int) or c[key] <= 0:
+        if key in BOOLS:
+            if not isinstance(c.get(key), bool):
+                errs.append(f"{key} must be true or false")
+            else:
+                c[key] = int(c[key])
+        elif not isinstance(c.get(key), int) or isinstance(c.get(key), bool) or c[key] <= 0:
             errs.append(f"{key} must be a positive integer")
     if errs:
         raise SystemExit(f"config {name}: " + "; ".join(errs))

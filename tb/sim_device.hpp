@@ -19,8 +19,13 @@ inline AxiMemConfig sim_mem_config(const ChipConfig& cfg, const DeviceOptions& o
   AxiMemConfig m;
   m.data_bytes = cfg.bus_bytes;
   m.read_latency = opt.mem_latency;
-  m.write_latency = opt.mem_latency;
+  m.write_latency = opt.mem_write_latency >= 0 ? unsigned(opt.mem_write_latency) : opt.mem_latency;
   m.bytes_per_cycle = opt.mem_bytes_per_cycle;
+  m.ar_stall = opt.ar_stall;
+  m.aw_stall = opt.aw_stall;
+  m.w_stall = opt.w_stall;
+  m.r_stall = opt.r_stall;
+  m.b_stall = opt.b_stall;
   m.seed = opt.seed;
   return m;
 }

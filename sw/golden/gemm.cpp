@@ -33,9 +33,10 @@ GemmResult gemm(const GemmSpec& s) {
   uint8_t flags = 0;
   for (size_t i = 0; i < M; ++i) {
     const uint16_t* ai = &a[i * Kp];
-    for (size_t j = 0; j < Np; ++j) {  // padding columns too: the array computes them
-      uint32_t acc = 0;
-      if (s.c) acc = j < N ? s.c[i * N + j] : 0u;  // LOAD zero-fills lanes beyond N
+    // Real columns only: the chip masks the array's flags of padding columns (>= N), and
+    // the accumulator adds of those lanes see only zeros and quiet NaNs (no flags).
+    for (size_t j = 0; j < N; ++j) {
+      uint32_t acc = s.c ? s.c[i * N + j] : 0u;
       for (size_t st = 0; st < steps; ++st) {
         uint32_t t;
         if (is_int) {
@@ -63,7 +64,7 @@ GemmResult gemm(const GemmSpec& s) {
           acc = q.bits;
         }
       }
-      if (j < N) r.acc[i * N + j] = acc;
+      r.acc[i * N + j] = acc;
     }
   }
   r.flags = is_int ? 0 : flags;

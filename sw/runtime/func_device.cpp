@@ -87,12 +87,16 @@ bool FuncDevice::irq() const {
          (err_code_ != ErrCode::kNone && (ctrl_ & isa::csr::kCtrlIrqErrorEn));
 }
 
-// Nothing left to do and nothing stopped: a stopped fetcher or queue keeps the chip busy
-// (never `done`) until a soft reset.
+// Quiet as the chip's `busy` defines it: the fetcher has nothing to fetch (or is stopped)
+// and every queue is empty or stopped. So after an error the chip becomes `done` once the
+// other queues have drained; a queue waiting on a token, or a fetcher waiting for room in a
+// stopped queue, keeps it busy.
 bool FuncDevice::idle() const {
-  if (fetch_stopped_ || q_stopped_[0] || q_stopped_[1] || q_stopped_[2]) return false;
-  const bool fetch_idle = !fetch_active_ || ring_head_ == ring_tail_;
-  return fetch_idle && q_[0].empty() && q_[1].empty() && q_[2].empty();
+  const bool fetch_idle = fetch_stopped_ || !fetch_active_ || ring_head_ == fetch_tail_;
+  for (int q = 0; q < 3; ++q) {
+    if (!q_stopped_[q] && !q_[q].empty()) return false;
+  }
+  return fetch_idle;
 }
 
 void FuncDevice::soft_reset() {
@@ -106,7 +110,7 @@ void FuncDevice::soft_reset() {
   err_code_ = ErrCode::kNone;
   err_unit_ = Unit::kNone;
   err_cmd_ = err_addr_ = 0;
-  ring_head_ = ring_tail_ = 0;
+  ring_head_ = ring_tail_ = fetch_tail_ = 0;
   flags_ = 0;
   perf_.fill(0);
   perf_epoch_ = now_;
@@ -202,7 +206,7 @@ void FuncDevice::csr_write(uint32_t addr, uint32_t v) {
       ring_size_ = v;
       break;
     case c::kRingTail:
-      ring_tail_ = v;
+      ring_tail_ = v & 0xffffu;  // 16 bits, as on the chip
       break;
     case c::kDoorbell:
       doorbell();
@@ -301,27 +305,34 @@ void FuncDevice::run_until_done(uint64_t max_cycles) {
 // Fetcher and queues
 
 void FuncDevice::doorbell() {
-  if (fetch_stopped_) return;  // stays stopped until a soft reset
+  const bool was_idle = idle();
+  done_pending_ = true;  // every doorbell ends in `done` once the chip is quiet again
   const uint64_t ring_bytes = uint64_t(ring_size_) * isa::kCmdBytes;
-  if (ring_size_ == 0 || ring_tail_ >= ring_size_ || ring_head_ >= ring_size_ ||
-      !in_window(ring_base_, ring_bytes, isa::csr::kPermRead)) {
+  if (ring_size_ == 0 || ring_size_ > 65536 || ring_tail_ >= ring_size_ ||
+      ring_head_ >= ring_size_ || !in_window(ring_base_, ring_bytes, isa::csr::kPermRead)) {
+    // The doorbell is ignored; the fetcher is not stopped (a later doorbell with a good
+    // ring fetches), as on the chip.
     raise(ErrCode::kRing, Unit::kFetch, ring_head_, ring_base_);
-    fetch_stopped_ = true;
+    update_done();
     return;
   }
-  if (idle()) {
+  if (fetch_stopped_) {  // stays stopped until a soft reset
+    update_done();
+    return;
+  }
+  if (was_idle) {
     busy_since_ = now_;
     fetch_time_ = std::max(fetch_time_, now_);
     for (auto& u : unit_free_) u = std::max(u, now_);
   }
   fetch_time_ += opt_.mem_latency;  // first command of this doorbell arrives after a latency
   fetch_active_ = true;
-  done_pending_ = true;
+  fetch_tail_ = ring_tail_;  // latched: a later RING_TAIL write needs its own doorbell
   process();
 }
 
 bool FuncDevice::fetch_one() {
-  if (fetch_stopped_ || !fetch_active_ || ring_head_ == ring_tail_) return false;
+  if (fetch_stopped_ || !fetch_active_ || ring_head_ == fetch_tail_) return false;
   const uint32_t slot = ring_head_;
   const uint64_t addr = uint64_t(ring_base_) + uint64_t(slot) * isa::kCmdBytes;
   uint64_t eaddr = 0;
@@ -340,7 +351,11 @@ bool FuncDevice::fetch_one() {
   const ErrCode e = isa::check_command(w, cfg_);
   if (e != ErrCode::kNone) {
     raise(e, Unit::kFetch, slot, 0);
-    fetch_stopped_ = true;  // RING_HEAD keeps pointing at the refused command
+    fetch_stopped_ = true;
+    // RING_HEAD counts commands read from the ring: it is past the refused one (the chip
+    // may have read a few more in the same burst; ERR_CMD names the refused one).
+    ring_head_ = (ring_head_ + 1) % ring_size_;
+    perf_[isa::kPerfBytesRead] += isa::kCmdBytes;
     return true;
   }
   const int q = int(isa::queue_of(isa::Opcode(isa::opcode_of(w))));
@@ -503,7 +518,9 @@ uint64_t FuncDevice::exec_load(const isa::LoadCmd& c, ErrCode* err, uint32_t* er
       }
     }
   }
-  perf_[isa::kPerfBytesRead] += uint64_t(c.rows) * c.bytes;
+  // Bytes read are whole bus beats (a row at an unaligned address or of odd length costs
+  // every beat it touches), as the chip counts them.
+  perf_[isa::kPerfBytesRead] += beats(c.dram_addr, c.rows, c.stride, c.bytes) * cfg_.bus_bytes;
   return lat;
 }
 
@@ -599,7 +616,10 @@ uint64_t FuncDevice::exec_gemm(const isa::GemmCmd& c) {
         const golden::MmuRow& r = rows[i];
         const bool overwrite = s == 0 && !c.accumulate;
         for (uint32_t l = 0; l < D; ++l) {
-          fl |= r.flags[l];
+          // The array's flags count only for real columns (< N); the accumulator's adds
+          // raise theirs on every lane, as ts_acc does (padding lanes of a LOADed C are +0
+          // and the array's padding results are zeros or quiet NaNs: nothing is raised).
+          if (uint64_t(j) * D + l < c.n) fl |= r.flags[l];
           if (overwrite) {
             dst[l] = r.data[l];
           } else if (is_int) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 #include <sstream>
+#include <string>
 
 namespace tessera {
 
@@ -109,9 +110,23 @@ Runtime::Runtime(Device& dev, RuntimeOptions opt) : dev_(dev), opt_(std::move(op
   init_chip();
 }
 
-void Runtime::init_chip() {
+// Soft reset: the chip first lets running commands finish (no AXI transfer is cut), then
+// resets; CTRL.soft_reset reads 1 until it is over, and nothing else may be written before.
+void Runtime::soft_reset() {
   namespace c = isa::csr;
   dev_.csr_write(c::kCtrl, c::kCtrlSoftReset);
+  const uint64_t t0 = dev_.cycles();
+  const uint64_t limit = opt_.timeout_cycles ? opt_.timeout_cycles : 100'000'000;
+  while (dev_.csr_read(c::kCtrl) & c::kCtrlSoftReset) {
+    if (dev_.cycles() - t0 > limit) {
+      throw DeviceTimeout("soft reset not finished after " + std::to_string(limit) + " cycles");
+    }
+  }
+}
+
+void Runtime::init_chip() {
+  namespace c = isa::csr;
+  soft_reset();
   if (dev_.csr_read(c::kId) != c::kIdValue) {
     throw std::runtime_error("Runtime: device ID is not 'TSAR'");
   }
@@ -126,7 +141,7 @@ void Runtime::init_chip() {
 
 void Runtime::recover() {
   namespace c = isa::csr;
-  dev_.csr_write(c::kCtrl, c::kCtrlSoftReset);
+  soft_reset();
   dev_.csr_write(c::kRingBase, ring_.addr);
   dev_.csr_write(c::kRingSize, opt_.ring_slots);
   dev_.csr_write(c::kRingTail, 0);

@@ -301,6 +301,65 @@ TEST(FuncDevice, DoneIrqAndW1C) {
   EXPECT_EQ(g.dev.csr_read(c::perf_lo(isa::kPerfMacs)), 1u);
 }
 
+// PERF bytes: LOAD reads count whole bus beats (unaligned or odd rows cost every beat
+// they touch) plus 32 bytes per command fetched; writes count the bytes stored.
+TEST(FuncDevice, PerfBytesCountBusBeats) {
+  Rig g("fpga");
+  const uint32_t B = g.dev.config().bus_bytes;
+  const Buffer src = g.rt.alloc(4096, 64), dst = g.rt.alloc(4096, 64);
+  CommandStream s(g.dev.config());
+  isa::LoadCmd l;
+  l.dram_addr = src.addr + 3;
+  l.stride = 40;
+  l.rows = 3;
+  l.bytes = 22;
+  s.load(l);
+  isa::StoreCmd st;
+  st.dram_addr = dst.addr + 1;
+  st.stride = 64;
+  st.rows = 2;
+  st.cols = 5;
+  st.format = isa::StoreFormat::kFp16;
+  s.store(st);
+  const RunStats rs = g.rt.run(s);
+  uint64_t beats = 0;
+  for (uint32_t r = 0; r < l.rows; ++r) {
+    const uint64_t a = l.dram_addr + r * l.stride;
+    beats += (a % B + l.bytes + B - 1) / B;
+  }
+  EXPECT_EQ(rs.perf[isa::kPerfBytesRead], beats * B + 2 * isa::kCmdBytes);
+  EXPECT_EQ(rs.perf[isa::kPerfBytesWritten], 2u * 5 * 2);
+}
+
+// After an error the chip is `done` once the other queues have drained, but not while a
+// queue that is not stopped waits on a token.
+TEST(FuncDevice, DoneAfterErrorOnceQuiet) {
+  Rig g("tiny");
+  isa::LoadCmd bad;
+  bad.dram_addr = 0x10;  // outside the window: Window, load queue stops
+  bad.stride = bad.bytes = 16;
+  bad.rows = 1;
+  isa::GemmCmd gm;
+  gm.m = gm.n = gm.k = 1;
+  gm.a_stride = gm.b_stride = gm.c_stride = 1;
+  CommandStream s(g.dev.config());
+  s.raw(bad.encode());
+  s.raw(gm.encode());  // execute queue: runs
+  EXPECT_THROW(g.rt.run(s), DeviceError);
+  uint32_t st = g.dev.csr_read(c::kStatus);
+  EXPECT_EQ(st & (c::kStatusDone | c::kStatusError | c::kStatusBusy),
+            c::kStatusDone | c::kStatusError);
+  g.rt.recover();
+  gm.tok.pop_prev = true;  // waits for a LOAD that is refused: never done
+  CommandStream t(g.dev.config());
+  t.raw(bad.encode());
+  t.raw(gm.encode());
+  EXPECT_THROW(g.rt.run(t), DeviceError);
+  st = g.dev.csr_read(c::kStatus);
+  EXPECT_EQ(st & (c::kStatusDone | c::kStatusError | c::kStatusBusy | c::kStatusWaitExec),
+            c::kStatusError | c::kStatusBusy | c::kStatusWaitExec);
+}
+
 // More commands than a queue holds, interleaved so that they only work if the fetcher
 // keeps dispatching while queues drain; then a ring smaller than the stream (chunks).
 TEST(FuncDevice, QueueDepthAndRingWrap) {

@@ -49,7 +49,7 @@ std::vector<uint32_t> by_tiles(int D, isa::Dtype dt, uint32_t M, uint32_t N, uin
       for (uint32_t i = 0; i < M; ++i) {
         for (int l = 0; l < D; ++l) {
           uint32_t& x = acc[i * D + l];
-          *flags |= rows[i].flags[l];
+          if (j * D + l < N) *flags |= rows[i].flags[l];  // the chip masks padding columns
           if (s == 0 && !c) {
             x = rows[i].data[l];
           } else if (dt == isa::Dtype::kInt8) {
@@ -194,6 +194,23 @@ TEST(GoldenGemm, SignedZeroFollowsTheOrder) {
     s.b = b.data();
     const uint32_t got = gemm(s).acc[0];
     EXPECT_EQ(got, K % D == 0 ? 0x80000000u : 0u) << "K=" << K;
+  }
+}
+
+TEST(GoldenGemm, PaddingColumnsRaiseNoFlags) {
+  // A = +Inf, B = 1: the real column gives Inf (no flag); the array's padding columns
+  // compute Inf*0 = NaN (NV), which the chip masks. With B = 0 the real column is NaN: NV.
+  for (uint16_t bv : {uint16_t(0x3c00), uint16_t(0x0000)}) {
+    const std::vector<uint16_t> a{0x7c00}, b{bv};
+    GemmSpec s;
+    s.dim = 4;
+    s.dtype = MmuDtype::kFp16;
+    s.m = s.n = s.k = 1;
+    s.a = a.data();
+    s.b = b.data();
+    const GemmResult g = gemm(s);
+    EXPECT_EQ(g.acc[0], bv ? 0x7f800000u : 0x7fc00000u);
+    EXPECT_EQ(g.flags, bv ? 0 : kFlagNv) << "B=" << bv;
   }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -24,16 +25,26 @@ constexpr uint32_t kWinLast = 0x1fff'ffffu;
 constexpr uint32_t kRingAddr = 0x1000'0000u;
 constexpr uint32_t kRingSlots = 64;
 
-inline std::unique_ptr<Device> make_chip(const std::string& config, uint64_t seed) {
+// A simulated chip with these options; with TESSERA_TRACE set, its FST is named after the
+// running test (in TESSERA_TRACE_DIR or .).
+inline std::unique_ptr<Device> make_sim(const std::string& config, DeviceOptions opt) {
   static const bool registered = [] {
     register_sim_backend();
     return true;
   }();
   (void)registered;
+  if (opt.trace_path.empty() && tb::trace_requested()) {
+    const char* dir = std::getenv("TESSERA_TRACE_DIR");
+    opt.trace_path = std::string(dir ? dir : ".") + "/" + test::test_name() + ".fst";
+  }
+  return make_device(config, "sim", opt);
+}
+
+inline std::unique_ptr<Device> make_chip(const std::string& config, uint64_t seed) {
   DeviceOptions opt;
   opt.seed = seed;
   opt.mem_latency = 20;
-  return make_device(config, "sim", opt);
+  return make_sim(config, opt);
 }
 
 // Programs window 0 (read + write) over [kWinBase, kWinLast] and the ring.

@@ -65,6 +65,9 @@ struct DeviceOptions {
   unsigned mem_latency = 100;      // cycles from request to first beat / B (both backends)
   double mem_bytes_per_cycle = 0;  // sim: bandwidth cap of the memory model (0: bus width)
   bool a_trans_supported = true;   // func: model a matrix unit that accepts a_trans
+  int mem_write_latency = -1;      // sim: cycles from the last W beat to B (-1: mem_latency)
+  // sim: probability (0..1) that the memory model holds off a handshake, per AXI channel.
+  double ar_stall = 0, aw_stall = 0, w_stall = 0, r_stall = 0, b_stall = 0;
 };
 
 // Looks up a named configuration of config/configs.toml; throws std::invalid_argument

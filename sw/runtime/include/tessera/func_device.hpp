@@ -120,6 +120,7 @@ class FuncDevice : public Device {
 
   // Fetcher, queues, tokens.
   bool fetch_active_ = false;   // a doorbell was accepted
+  uint32_t fetch_tail_ = 0;     // RING_TAIL at the last accepted doorbell
   bool fetch_stopped_ = false;  // a fetch error stopped it until soft reset
   bool done_pending_ = false;   // a doorbell since the last `done`
   std::array<std::deque<Pending>, 3> q_;

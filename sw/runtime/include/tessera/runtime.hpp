@@ -132,10 +132,12 @@ class Runtime {
   CommandStream build_gemm(const GemmArgs& g, GemmPlan* plan = nullptr) const;
   RunStats gemm(const GemmArgs& g, GemmPlan* plan = nullptr);
 
-  // Re-arms the chip after an error: soft reset, ring registers, IRQ enables.
+  // Re-arms the chip after an error: soft reset (polled until CTRL.soft_reset reads 0),
+  // ring registers, IRQ enables.
   void recover();
 
  private:
+  void soft_reset();
   void init_chip();
   void check_gemm_args(const GemmArgs& g) const;
   [[noreturn]] void fail(const std::vector<size_t>& slot_to_index, size_t total);

@@ -35,8 +35,9 @@ struct GemmSpec {
 struct GemmResult {
   std::vector<uint32_t> acc;  // M x N final accumulator values (FP32 bits or INT32)
   // Sticky OR of the IEEE flags the chip raises for this GEMM: every product and add of
-  // the array over all Dim lanes of every column tile (padding lanes included, as the
-  // array computes them) and every accumulator add. INT8: 0.
+  // the array for the real elements (rows < M, columns < N; padding columns are computed
+  // but their flags are masked, e.g. Inf*0 = NaN in a column >= N raises nothing) and
+  // every accumulator add. INT8: 0.
   uint8_t flags = 0;
 };
 

@@ -405,6 +405,24 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
   }
 
   CommandStream s(cfg);
+  // Host rows that follow each other without a gap and fill whole SRAM rows are sent as
+  // one long row: the DMA then makes long bursts instead of one short burst per row (each
+  // paying the memory latency), and the SRAM layout is the same (docs/isa.md layouts).
+  auto coalesce_load = [&](isa::LoadCmd& c) {
+    const uint32_t row_bytes = c.to_acc ? 4 * D : c.expand8 ? D : 2 * D;
+    const uint32_t total = uint32_t(c.rows) * c.bytes;
+    if (c.rows > 1 && c.stride == c.bytes && c.bytes % row_bytes == 0 && total <= 0xffff) {
+      c.bytes = uint16_t(total);
+      c.rows = 1;
+    }
+  };
+  auto coalesce_store = [&](isa::StoreCmd& c) {
+    const uint32_t total = uint32_t(c.rows) * c.cols;
+    if (c.rows > 1 && c.stride == c.cols * ob && c.cols % D == 0 && total <= 0xffff) {
+      c.cols = uint16_t(total);
+      c.rows = 1;
+    }
+  };
   auto acc_base = [&](size_t block) { return uint32_t(block % p.acc_slots) * p.acc_slot_rows; };
   auto emit_loads = [&](size_t gi) {
     const Group& gr = groups[gi];
@@ -423,6 +441,7 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
       a.rows = uint16_t(gr.kg);
       a.bytes = uint16_t(gr.cm * es);
     }
+    coalesce_load(a);
     s.load(a);
     isa::LoadCmd b;
     b.expand8 = a.expand8;
@@ -438,6 +457,7 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
       b.rows = uint16_t(gr.cn);
       b.bytes = uint16_t(gr.kg * es);
     }
+    coalesce_load(b);
     s.load(b);
   };
   auto emit_c_load = [&](size_t gi) {
@@ -449,6 +469,7 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
     c.rows = uint16_t(gr.cm);
     c.bytes = uint16_t(gr.cn * 4);
     c.sram_addr = acc_base(gr.block);
+    coalesce_load(c);
     s.load(c);
   };
   auto emit_gemm = [&](size_t gi) {
@@ -482,6 +503,7 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
     c.mult = g.rq.mult;
     c.shift = int8_t(g.rq.shift);
     c.zero_point = int8_t(g.rq.zero_point);
+    coalesce_store(c);
     s.store(c);
   };
 

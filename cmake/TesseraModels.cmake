@@ -17,14 +17,16 @@ ts_models_as_system(tessera_arith_models)
 # the configurations the tests use; fpga and large take long to build (DIM 8 / 32).
 set(TESSERA_SIM_CONFIGS "tiny;default" CACHE STRING
   "Configurations (config/configs.toml) built into the simulation backend")
-add_library(tessera_sim STATIC ${CMAKE_SOURCE_DIR}/sw/sim/sim_backend.cpp)
+# Models (Verilated code: no project warning flags; consumers see their headers as system
+# headers) and the backend (project code, warnings as errors).
+add_library(tessera_sim_models STATIC)
 set(ts_sim_inc "")
 set(ts_sim_x "")
 foreach(c ${TESSERA_SIM_CONFIGS})
   if(NOT c IN_LIST TS_CONFIG_NAMES)
     message(FATAL_ERROR "TESSERA_SIM_CONFIGS: unknown configuration '${c}' (known: ${TS_CONFIG_NAMES})")
   endif()
-  ts_add_model(tessera_sim TOP ts_top_${c})
+  ts_add_model(tessera_sim_models TOP ts_top_${c})
   string(APPEND ts_sim_inc "#include \"Vts_top_${c}.h\"\n")
   string(APPEND ts_sim_x " X(${c})")
 endforeach()
@@ -33,7 +35,9 @@ file(CONFIGURE OUTPUT ${TS_GEN_INCLUDE_DIR}/ts_sim_models.hpp CONTENT
 #pragma once
 ${ts_sim_inc}#define TS_SIM_MODELS(X)${ts_sim_x}
 ")
+ts_models_as_system(tessera_sim_models)
+add_library(tessera_sim STATIC ${CMAKE_SOURCE_DIR}/sw/sim/sim_backend.cpp)
 target_include_directories(tessera_sim PUBLIC ${CMAKE_SOURCE_DIR}/sw/sim/include
   ${CMAKE_SOURCE_DIR}/tb ${TS_GEN_INCLUDE_DIR})
-target_link_libraries(tessera_sim PUBLIC tessera_runtime tessera_tb PRIVATE tessera_warnings)
-ts_models_as_system(tessera_sim)
+target_link_libraries(tessera_sim PUBLIC tessera_sim_models tessera_runtime tessera_tb
+  PRIVATE tessera_warnings)

@@ -10,7 +10,8 @@ set(TS_GEN_DIR "${CMAKE_BINARY_DIR}/generated")
 set(TS_GEN_RTL_DIR "${TS_GEN_DIR}/rtl")
 set(TS_GEN_INCLUDE_DIR "${TS_GEN_DIR}/include")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-  "${CMAKE_SOURCE_DIR}/config/configs.toml" "${CMAKE_SOURCE_DIR}/scripts/gen_config.py")
+  "${CMAKE_SOURCE_DIR}/config/configs.toml" "${CMAKE_SOURCE_DIR}/scripts/gen_config.py"
+  "${CMAKE_SOURCE_DIR}/rtl/top/ts_top.sv")  # the wrappers repeat ts_top's port list
 execute_process(
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/gen_config.py
           --sv-dir ${TS_GEN_RTL_DIR} --cpp-dir ${TS_GEN_INCLUDE_DIR} --list

@@ -74,68 +74,28 @@ def sv_package(cfgs):
     return "\n".join(out) + "\n"
 
 
-TOP_PORTS = """\
-  input  logic                   clk_i,
-  input  logic                   rst_ni,
-  input  logic                   s_axil_aw_valid_i,
-  output logic                   s_axil_aw_ready_o,
-  input  logic [11:0]            s_axil_aw_addr_i,
-  input  logic                   s_axil_w_valid_i,
-  output logic                   s_axil_w_ready_o,
-  input  logic [31:0]            s_axil_w_data_i,
-  input  logic [3:0]             s_axil_w_strb_i,
-  output logic                   s_axil_b_valid_o,
-  input  logic                   s_axil_b_ready_i,
-  output logic [1:0]             s_axil_b_resp_o,
-  input  logic                   s_axil_ar_valid_i,
-  output logic                   s_axil_ar_ready_o,
-  input  logic [11:0]            s_axil_ar_addr_i,
-  output logic                   s_axil_r_valid_o,
-  input  logic                   s_axil_r_ready_i,
-  output logic [31:0]            s_axil_r_data_o,
-  output logic [1:0]             s_axil_r_resp_o,
-  output logic                   m_axi_ar_valid_o,
-  input  logic                   m_axi_ar_ready_i,
-  output logic [3:0]             m_axi_ar_id_o,
-  output logic [31:0]            m_axi_ar_addr_o,
-  output logic [7:0]             m_axi_ar_len_o,
-  output logic [2:0]             m_axi_ar_size_o,
-  output logic [1:0]             m_axi_ar_burst_o,
-  input  logic                   m_axi_r_valid_i,
-  output logic                   m_axi_r_ready_o,
-  input  logic [3:0]             m_axi_r_id_i,
-  input  logic [DW-1:0]          m_axi_r_data_i,
-  input  logic [1:0]             m_axi_r_resp_i,
-  input  logic                   m_axi_r_last_i,
-  output logic                   m_axi_aw_valid_o,
-  input  logic                   m_axi_aw_ready_i,
-  output logic [3:0]             m_axi_aw_id_o,
-  output logic [31:0]            m_axi_aw_addr_o,
-  output logic [7:0]             m_axi_aw_len_o,
-  output logic [2:0]             m_axi_aw_size_o,
-  output logic [1:0]             m_axi_aw_burst_o,
-  output logic                   m_axi_w_valid_o,
-  input  logic                   m_axi_w_ready_i,
-  output logic [DW-1:0]          m_axi_w_data_o,
-  output logic [DW/8-1:0]        m_axi_w_strb_o,
-  output logic                   m_axi_w_last_o,
-  input  logic                   m_axi_b_valid_i,
-  output logic                   m_axi_b_ready_o,
-  input  logic [3:0]             m_axi_b_id_i,
-  input  logic [1:0]             m_axi_b_resp_i,
-  output logic                   irq_o"""
+TOP_SV = pathlib.Path(__file__).resolve().parent.parent / "rtl/top/ts_top.sv"
+
+
+def top_ports():
+    """ts_top's port list, read from rtl/top/ts_top.sv (the wrappers repeat it)."""
+    text = TOP_SV.read_text()
+    head = text.index("module ts_top #(")
+    body = text[text.index(") (", head) + 3:text.index(");", head)]
+    lines = [l.rstrip() for l in body.splitlines() if l.strip() and not l.strip().startswith("//")]
+    return "\n".join(lines)
 
 
 def port_names():
     names = []
-    for line in TOP_PORTS.splitlines():
+    for line in top_ports().splitlines():
         names.append(line.strip().rstrip(",").split()[-1])
     return names
 
 
 def sv_wrapper(name, c):
     dw = c["bus_bytes"] * 8
-    ports = TOP_PORTS.replace("DW/8-1", str(c["bus_bytes"] - 1)).replace("DW-1", str(dw - 1))
+    ports = top_ports().replace("BusBytes-1", str(c["bus_bytes"] - 1)).replace("DW-1", str(dw - 1))
     conns = ",\n".join(f"    .{p:<19}({p})" for p in port_names())
     params = ",\n".join(f"    .{sv:<10}(ts_cfg_pkg::{camel(name)}{sv})"
                         for key, sv, _ in FIELDS if key != "bus_bytes")

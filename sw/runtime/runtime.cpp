@@ -85,13 +85,22 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
       throw std::invalid_argument("plan_gemm: scratchpad too small");
     }
   }
+  // Few C blocks leave the last block's STORE (and the first loads) exposed: cut M so
+  // that there are about four blocks, each of at least 2 Dim rows (B is re-read per block;
+  // for such shapes the bus has room for it).
+  const uint32_t blocks = isa::ceil_div(s.m, p.bm) * isa::ceil_div(s.n, p.bn);
+  if (blocks < 4 && s.m >= 4 * D) {
+    p.bm = std::min(p.bm, std::max<uint32_t>(2 * D, round_up(isa::ceil_div(s.m, 4 / blocks), D)));
+  }
   const SlotRows r = slot_rows(D, s, p.bm, p.bn, p.kb);
   p.a_slot_rows = r.a;
   p.spad_slot_rows = r.a + r.b;
   p.acc_slot_rows = p.bm * isa::ceil_div(p.bn, D);
   // More slots let loads run further ahead; 16 keeps token counts far from 255.
   p.spad_slots = std::min<uint32_t>(16, cfg.spad_rows / p.spad_slot_rows);
-  p.acc_slots = std::min<uint32_t>(16, cfg.acc_rows / p.acc_slot_rows);
+  // Accumulator slots alternate between the two halves (ts_top: a store reads one half
+  // while the array accumulates into the other; within one half the array comes first).
+  p.acc_slots = std::min<uint32_t>(16, 2 * ((cfg.acc_rows / 2) / p.acc_slot_rows));
   // Ramp: the first group is small so that the array starts after a short load.
   p.kb_first = std::min(p.kb, 2 * D);
   return p;
@@ -379,6 +388,9 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
       p.kb_first % D != 0 || p.bm == 0) {
     throw std::invalid_argument("gemm: plan needs two slots each and Dim-aligned bn, kb");
   }
+  if (uint64_t((p.acc_slots + 1) / 2) * p.acc_slot_rows > cfg.acc_rows / 2) {
+    throw std::invalid_argument("gemm: accumulator slots do not fit the two halves");
+  }
   const uint64_t es = elem_bytes(g.dtype), ob = isa::format_bytes(g.out);
   const uint64_t M = g.m, N = g.n, K = g.k;
 
@@ -423,7 +435,10 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
       c.rows = 1;
     }
   };
-  auto acc_base = [&](size_t block) { return uint32_t(block % p.acc_slots) * p.acc_slot_rows; };
+  auto acc_base = [&](size_t block) {
+    const uint32_t slot = uint32_t(block % p.acc_slots);
+    return (slot % 2) * (cfg.acc_rows / 2) + (slot / 2) * p.acc_slot_rows;
+  };
   auto emit_loads = [&](size_t gi) {
     const Group& gr = groups[gi];
     const uint32_t base = uint32_t(gi % p.spad_slots) * p.spad_slot_rows;

@@ -129,7 +129,9 @@ class ChipErrors : public ChipRaw {
     EXPECT_EQ(e & 0xff, uint32_t(code)) << "ERR_CODE 0x" << std::hex << e << " ("
                                          << isa::err_name(isa::ErrCode(e & 0xff)) << ")";
     EXPECT_EQ((e >> 8) & 0xf, uint32_t(unit));
-    if (cmd_index >= 0) EXPECT_EQ(dev_->csr_read(isa::csr::kErrCmd), uint32_t(cmd_index));
+    if (cmd_index >= 0) {
+      EXPECT_EQ(dev_->csr_read(isa::csr::kErrCmd), uint32_t(cmd_index));
+    }
     EXPECT_TRUE(dev_->wait_irq(10)) << "IRQ not raised";
   }
   void expect_probe_untouched() {

@@ -183,7 +183,7 @@ module ts_exec #(
   // Tile (aj, as), row ar. Normal: A row m = ar at a_addr + m*a_stride + as. Transposed:
   // group q, row i (k = as*Dim + i) of A^T at a_addr + k*a_stride + q.
   logic             a_act_q, a_act_d;
-  logic [15:0]      aj_q, aj_d, as_q, as_d, ar_q, ar_d, aq_q, aq_d;
+  logic [15:0]      aj_q, aj_d, as_q, as_d, ar_q, ar_d;
   logic [LgDim:0]   ai_q, ai_d;
   logic [SpAw-1:0]  a_sbase_q, a_sbase_d, a_gbase_q, a_gbase_d, a_row_q, a_row_d;
   logic [16:0]      a_klim_q, a_klim_d; // K left at this step (A^T zero rows)
@@ -203,7 +203,6 @@ module ts_exec #(
     aj_d      = aj_q;
     as_d      = as_q;
     ar_d      = ar_q;
-    aq_d      = aq_q;
     ai_d      = ai_q;
     a_sbase_d = a_sbase_q;
     a_gbase_d = a_gbase_q;
@@ -214,7 +213,6 @@ module ts_exec #(
       aj_d      = '0;
       as_d      = '0;
       ar_d      = '0;
-      aq_d      = '0;
       ai_d      = '0;
       a_sbase_d = cmd_a_addr_i;
       a_gbase_d = cmd_a_addr_i;
@@ -227,7 +225,6 @@ module ts_exec #(
       if (ai_q == (LgDim + 1)'(Dim - 1)) begin
         ai_d = '0;
         if (at_q) begin  // next group of A^T
-          aq_d      = aq_q + 16'd1;
           a_gbase_d = a_gbase_q + SpAw'(1);
           a_row_d   = a_gbase_d;
         end
@@ -235,7 +232,6 @@ module ts_exec #(
       if (a_last) begin
         ar_d = '0;
         ai_d = '0;
-        aq_d = '0;
         if (as_q == ks_q) begin
           as_d      = '0;
           a_klim_d  = 17'(k_q);
@@ -477,7 +473,6 @@ module ts_exec #(
     aj_q      <= aj_d;
     as_q      <= as_d;
     ar_q      <= ar_d;
-    aq_q      <= aq_d;
     ai_q      <= ai_d;
     a_sbase_q <= a_sbase_d;
     a_gbase_q <= a_gbase_d;

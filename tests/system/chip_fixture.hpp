@@ -78,24 +78,4 @@ inline uint32_t run_commands(Device& d, const std::vector<isa::Words>& cmds,
   return first;
 }
 
-inline std::vector<uint8_t> to_bytes16(const std::vector<uint16_t>& v) {
-  std::vector<uint8_t> b(v.size() * 2);
-  std::memcpy(b.data(), v.data(), b.size());
-  return b;
-}
-
-// Random FP16 / BF16 codes of moderate magnitude (no overflow in K <= 1024 sums).
-inline std::vector<uint16_t> random_codes(size_t n, bool bf16, std::mt19937_64& rng) {
-  std::vector<uint16_t> v(n);
-  for (auto& x : v) {
-    const uint32_t r = uint32_t(rng());
-    if (bf16) {
-      x = uint16_t(((r & 1) << 15) | ((120 + (r >> 1) % 14) << 7) | ((r >> 8) & 0x7f));
-    } else {
-      x = uint16_t(((r & 1) << 15) | ((8 + (r >> 1) % 14) << 10) | ((r >> 8) & 0x3ff));
-    }
-  }
-  return v;
-}
-
 }  // namespace tessera::systest

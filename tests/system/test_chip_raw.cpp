@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "chip_fixture.hpp"
+#include "rt_util.hpp"
 #include "Vts_top_tiny.h"
 #include "tessera/golden/gemm.hpp"
 
@@ -39,11 +40,11 @@ TEST_F(ChipRaw, CsrIdentityAndConfig) {
 void run_block(Device& d, uint32_t dim, isa::Dtype dt, uint16_t m, uint16_t n, uint16_t k,
                std::mt19937_64& rng) {
   const bool bf16 = dt == isa::Dtype::kBf16;
-  std::vector<uint16_t> a = random_codes(size_t(m) * k, bf16, rng);
-  std::vector<uint16_t> b = random_codes(size_t(k) * n, bf16, rng);
+  std::vector<uint16_t> a = test::random_codes(rng, dt, size_t(m) * k, false);
+  std::vector<uint16_t> b = test::random_codes(rng, dt, size_t(k) * n, false);
   const uint32_t aaddr = 0x1001'0000, baddr = 0x1002'0000, caddr = 0x1003'0000;
-  d.mem_write(aaddr, to_bytes16(a));
-  d.mem_write(baddr, to_bytes16(b));
+  d.mem_write(aaddr, test::to_host(dt, a));
+  d.mem_write(baddr, test::to_host(dt, b));
   const uint32_t ka = isa::ceil_div(k, dim), nb = isa::ceil_div(n, dim);
   isa::LoadCmd la;
   la.dram_addr = aaddr;

@@ -4,13 +4,15 @@
 set(TS_RTL_DIR "${CMAKE_SOURCE_DIR}/rtl")
 
 # Named configurations: config/configs.toml -> ts_cfg_pkg.sv, ts_top_<name>.sv and
-# tessera/configs.hpp under build/generated (regenerated when the inputs change).
+# tessera/configs.hpp, and the ISA constants: config/isa.toml -> ts_isa_pkg.sv and
+# tessera/isa_gen.hpp, under build/generated (regenerated when the inputs change).
 find_package(Python3 3.11 REQUIRED COMPONENTS Interpreter)
 set(TS_GEN_DIR "${CMAKE_BINARY_DIR}/generated")
 set(TS_GEN_RTL_DIR "${TS_GEN_DIR}/rtl")
 set(TS_GEN_INCLUDE_DIR "${TS_GEN_DIR}/include")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
   "${CMAKE_SOURCE_DIR}/config/configs.toml" "${CMAKE_SOURCE_DIR}/scripts/gen_config.py"
+  "${CMAKE_SOURCE_DIR}/config/isa.toml" "${CMAKE_SOURCE_DIR}/scripts/gen_isa.py"
   "${CMAKE_SOURCE_DIR}/rtl/top/ts_top.sv")  # the wrappers repeat ts_top's port list
 execute_process(
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/gen_config.py
@@ -19,6 +21,14 @@ execute_process(
   RESULT_VARIABLE gen_rc)
 if(NOT gen_rc EQUAL 0)
   message(FATAL_ERROR "scripts/gen_config.py failed")
+endif()
+# ISA constants: config/isa.toml -> ts_isa_pkg.sv and tessera/isa_gen.hpp (docs/isa.md).
+execute_process(
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/gen_isa.py
+          --sv-dir ${TS_GEN_RTL_DIR} --cpp-dir ${TS_GEN_INCLUDE_DIR}
+  RESULT_VARIABLE gen_rc)
+if(NOT gen_rc EQUAL 0)
+  message(FATAL_ERROR "scripts/gen_isa.py failed")
 endif()
 separate_arguments(TS_CONFIG_NAMES)
 # Every .sv under rtl/, packages first (other files refer to ts_*_pkg::). A new file is

@@ -3,7 +3,7 @@
 //
 // One write (AW and W together) and one read at a time; a read waits in a cycle with a
 // write. Only whole-word writes (WSTRB = 4'hf) reach the registers; others answer SLVERR
-// and change nothing. Address bits [1:0] are ignored. Writing CTRL (0x020) with bit 0 set
+// and change nothing. Address bits [1:0] are ignored. Writing CTRL with soft_reset set
 // requests a soft reset: quiesce_o asks the core to start nothing new, and once it reports
 // quiet_i (no AXI transaction in flight) soft_rst_o is held for SoftCycles cycles. This
 // module is reset only by rst_ni, so the transaction that asked for it completes normally.
@@ -75,7 +75,8 @@ module ts_csr_if #(
   always_comb begin
     srst_d = srst_q;
     pend_d = pend_q;
-    if (csr_we_o && csr_addr_o == 12'h020 && s_axil_w_data_i[0] && srst_q == '0) begin
+    if (csr_we_o && csr_addr_o == ts_isa_pkg::CsrCtrl &&
+        s_axil_w_data_i[ts_isa_pkg::CtrlSoftReset] && srst_q == '0) begin
       pend_d = 1'b1;
     end
     if (pend_q && quiet_i) begin
@@ -117,13 +118,15 @@ module ts_csr_if #(
   // CTRL[0] reads 1 while a soft reset is pending or running (the host polls it).
   always_ff @(posedge clk_i) begin
     if (r_fire) begin
-      r_data_q <= (csr_addr_o == 12'h020) ? {csr_rdata_i[31:1], pend_q || soft_q || srst_q != '0}
-                                          : csr_rdata_i;
+      r_data_q <= (csr_addr_o == ts_isa_pkg::CsrCtrl)
+                  ? {csr_rdata_i[31:1], pend_q || soft_q || srst_q != '0} : csr_rdata_i;
     end
   end
 
   // Assertions
   `TS_ASSERT_INIT(a_soft_cycles, SoftCycles >= 2, "SoftCycles must be at least 2")
+  `TS_ASSERT_INIT(a_isa_soft_reset_bit, ts_isa_pkg::CtrlSoftReset == 0,
+                  "the CTRL read path above places soft_reset in bit 0")
   `TS_ASSERT(a_b_stable, !(b_valid_q && !s_axil_b_ready_i) || !w_fire, clk_i, rst_ni,
              "write accepted while a response is pending")
 

@@ -120,14 +120,11 @@ module ts_ctrl #(
 );
 
   // ------------------------------------------------------------------ constants
-  localparam logic [7:0] OpLoad = 8'h01, OpStore = 8'h02, OpGemm = 8'h03;
-  localparam logic [7:0] ErrOpcode = 8'd1, ErrReserved = 8'd2, ErrDims = 8'd3, ErrSram = 8'd4,
-                         ErrDtype = 8'd5, ErrWindow = 8'd6, ErrBus = 8'd7, ErrRing = 8'd8,
-                         ErrToken = 8'd9, ErrMmu = 8'd10;
-  localparam logic [3:0] UnitFetch = 4'd1;  // queue q reports as unit q + 2 (2 load, 3 exec, 4 store)
-  localparam int unsigned NPerf = 13;
-  localparam int unsigned CmdW  = 256 + 16;  // command + ring index
-  localparam int unsigned FetchBeatB = (BusBytes < 32) ? BusBytes : 32;
+  // Opcodes, error and unit codes, CSR addresses and bits: ts_isa_pkg (config/isa.toml).
+  localparam int unsigned NPerf = ts_isa_pkg::NPerf;
+  localparam int unsigned CmdW  = ts_isa_pkg::CmdW + 16;  // command + ring index
+  localparam int unsigned FetchBeatB = (BusBytes < ts_isa_pkg::CmdBytes) ? BusBytes
+                                                                          : ts_isa_pkg::CmdBytes;
 
   // ------------------------------------------------------------------ CSR registers
   logic             irq_done_en_q, irq_err_en_q;
@@ -161,7 +158,7 @@ module ts_ctrl #(
   logic [255:0] f_data;
   logic [15:0] f_idx;
 
-  assign doorbell = csr_we_i && (csr_addr_i == 12'h050);
+  assign doorbell = csr_we_i && (csr_addr_i == ts_isa_pkg::CsrDoorbell);
 
   // Ring check at the doorbell: size in [1, 65536], tail < size, ring inside a read window.
   always_comb begin
@@ -227,8 +224,8 @@ module ts_ctrl #(
   logic [1:0]  queue;          // 0 load, 1 execute, 2 store
 
   assign {w7, w6, w5, w4, w3, w2, w1, w0} = dc_q;
-  assign op  = w0[7:0];
-  assign tok = w0[11:8];
+  assign op  = w0[ts_isa_pkg::OpcodeLsb +: 8];
+  assign tok = w0[ts_isa_pkg::TokenLsb +: 4];
 
   function automatic logic [16:0] rows_for(input logic [16:0] elems, input int unsigned lg);
     // ceil(elems / 2^lg)
@@ -243,38 +240,39 @@ module ts_ctrl #(
     queue      = 2'd0;
     nsteps     = 2'd0;
     unique case (op)
-      OpLoad: begin
+      ts_isa_pkg::OpLoad: begin
         queue = 2'd0;
         if (w0[31:14] != 0 || w5 != 0 || w6 != 0 || w7 != 0 || tok[0] || tok[2]) begin
-          static_err = ErrReserved;
+          static_err = ts_isa_pkg::ErrReserved;
         end else if (w3[15:0] == 0 || w3[31:16] == 0 || (w0[12] && w0[13]) ||
                      (!w0[12] && !w0[13] && w3[16]) || (w0[12] && w3[17:16] != 0)) begin
-          static_err = ErrDims;
+          static_err = ts_isa_pkg::ErrDims;
         end
       end
-      OpStore: begin
+      ts_isa_pkg::OpStore: begin
         queue = 2'd2;
         if (w0[31:14] != 0 || w6[31:16] != 0 || w6[7:6] != 0 || w7 != 0 || tok[1] || tok[3]) begin
-          static_err = ErrReserved;
+          static_err = ts_isa_pkg::ErrReserved;
         end else if (w3[15:0] == 0 || w3[31:16] == 0 ||
-                     (w0[13:12] == 2'd3 && (w6[5:0] == 6'h20 || w6[5:0] == 6'h1f))) begin
-          static_err = ErrDims;
+                     (w0[13:12] == ts_isa_pkg::FmtInt8 &&
+                      (w6[5:0] == 6'h20 || w6[5:0] == 6'h1f))) begin
+          static_err = ts_isa_pkg::ErrDims;
         end
       end
-      OpGemm: begin
+      ts_isa_pkg::OpGemm: begin
         queue  = 2'd1;
         nsteps = 2'd2;
         if (w0[31:17] != 0 || w2[31:16] != 0 || w7[31:16] != 0) begin
-          static_err = ErrReserved;
+          static_err = ts_isa_pkg::ErrReserved;
         end else if (w1[15:0] == 0 || w1[31:16] == 0 || w2[15:0] == 0) begin
-          static_err = ErrDims;
+          static_err = ts_isa_pkg::ErrDims;
         end else if (17'(w6[15:0]) < rows_for(w0[14] ? 17'(w1[15:0]) : 17'(w2[15:0]), LgDim) ||
                      17'(w6[31:16]) < rows_for(w0[15] ? 17'(w2[15:0]) : 17'(w1[31:16]), LgDim) ||
                      17'(w7[15:0]) < rows_for(17'(w1[31:16]), LgDim)) begin
-          static_err = ErrDims;
+          static_err = ts_isa_pkg::ErrDims;
         end
       end
-      default: static_err = ErrOpcode;
+      default: static_err = ts_isa_pkg::ErrOpcode;
     endcase
   end
 
@@ -295,17 +293,17 @@ module ts_ctrl #(
     rc_extra = '0;
     rc_limit = SpadRows;
     unique case (op)
-      OpLoad: begin
+      ts_isa_pkg::OpLoad: begin
         rc_y     = w0[12] ? rows_for(17'(w3[31:16]), LgDim + 2)
                  : w0[13] ? rows_for(17'(w3[31:16]), LgDim)
                           : rows_for(17'(w3[31:16]), LgDim + 1);
         rc_limit = w0[12] ? AccRows : SpadRows;
       end
-      OpStore: begin
+      ts_isa_pkg::OpStore: begin
         rc_y     = rows_for(17'(w3[31:16]), LgDim);
         rc_limit = AccRows;
       end
-      OpGemm: begin
+      ts_isa_pkg::OpGemm: begin
         unique case (step_q)
           2'd0: begin  // A: rows (k if a_trans else m), columns (m if a_trans else k)
             rc_base  = w3;
@@ -359,7 +357,8 @@ module ts_ctrl #(
           dec_stop = 1'b1;
           dec_d    = DecIdle;
         end else if (step_q == nsteps) begin
-          if (op == OpGemm && w0[13:12] == 2'd3) begin  // Dtype comes last (lowest code wins)
+          // Dtype (code 3) comes last (lowest code wins).
+          if (op == ts_isa_pkg::OpGemm && w0[13:12] == 2'd3) begin
             dec_stop = 1'b1;
             dec_d    = DecIdle;
           end else begin
@@ -568,35 +567,36 @@ module ts_ctrl #(
     e_addr  = '0;
     if (doorbell && !ring_ok) begin
       e_valid = 1'b1;
-      e_code  = ErrRing;
-      e_unit  = UnitFetch;
+      e_code  = ts_isa_pkg::ErrRing;
+      e_unit  = ts_isa_pkg::UnitFetch;
       e_cmd   = head;
       e_addr  = ring_base_q;
     end else if (fetch_err) begin
       e_valid = 1'b1;
-      e_code  = ErrBus;
-      e_unit  = UnitFetch;
+      e_code  = ts_isa_pkg::ErrBus;
+      e_unit  = ts_isa_pkg::UnitFetch;
       e_cmd   = head;
       e_addr  = fetch_err_addr;
     end else if (dec_stop) begin
       e_valid = 1'b1;
-      e_code  = (static_err != 0) ? static_err : rc_fail ? ErrSram : ErrDtype;
-      e_unit  = UnitFetch;
+      e_code  = (static_err != 0) ? static_err : rc_fail ? ts_isa_pkg::ErrSram
+                                                       : ts_isa_pkg::ErrDtype;
+      e_unit  = ts_isa_pkg::UnitFetch;
       e_cmd   = di_q;
     end else begin
       for (int q = 2; q >= 0; q--) begin
         if (q_done[q] && !q_ok[q]) begin
           e_valid = 1'b1;
-          e_unit  = 4'(q + 2);
+          e_unit  = ts_isa_pkg::UnitLoad + 4'(q);
           e_cmd   = q_idx[q];
           e_addr  = q_addr[q];
           if (q_ovf[q]) begin
-            e_code = ErrToken;
+            e_code = ts_isa_pkg::ErrToken;
           end else begin
             unique case (q_status[q])
-              4'd1, 4'd2: e_code = ErrWindow;
-              4'd15:      e_code = ErrMmu;
-              default:    e_code = ErrBus;
+              4'd1, 4'd2: e_code = ts_isa_pkg::ErrWindow;
+              4'd15:      e_code = ts_isa_pkg::ErrMmu;
+              default:    e_code = ts_isa_pkg::ErrBus;
             endcase
           end
         end
@@ -615,29 +615,30 @@ module ts_ctrl #(
   logic [NPerf*64-1:0] perf_inc;
   always_comb begin
     perf_inc = '0;
-    perf_inc[0*64 +: 64]  = 64'd1;
-    perf_inc[1*64 +: 64]  = 64'(busy);
-    perf_inc[2*64 +: 64]  = 64'(q_push != 0);
-    perf_inc[3*64 +: 64]  = 64'(qs_q[0] != QIdle);
-    perf_inc[4*64 +: 64]  = 64'(q_wait[0]);
-    perf_inc[5*64 +: 64]  = 64'(qs_q[1] != QIdle);
-    perf_inc[6*64 +: 64]  = 64'(q_wait[1]);
-    perf_inc[7*64 +: 64]  = 64'(qs_q[2] != QIdle);
-    perf_inc[8*64 +: 64]  = 64'(q_wait[2]);
-    perf_inc[9*64 +: 64]  = 64'(mmu_row_i);
-    perf_inc[10*64 +: 64] = 64'(macs_i);
-    perf_inc[11*64 +: 64] = 64'(rd_bytes_i) + (fetch_beat ? 64'(FetchBeatB) : 64'd0);
-    perf_inc[12*64 +: 64] = 64'(wr_bytes_i);
+    perf_inc[ts_isa_pkg::PerfCycles*64 +: 64] = 64'd1;
+    perf_inc[ts_isa_pkg::PerfBusy*64 +: 64] = 64'(busy);
+    perf_inc[ts_isa_pkg::PerfFetched*64 +: 64] = 64'(q_push != 0);
+    perf_inc[ts_isa_pkg::PerfLoadBusy*64 +: 64] = 64'(qs_q[0] != QIdle);
+    perf_inc[ts_isa_pkg::PerfLoadWait*64 +: 64] = 64'(q_wait[0]);
+    perf_inc[ts_isa_pkg::PerfExecBusy*64 +: 64] = 64'(qs_q[1] != QIdle);
+    perf_inc[ts_isa_pkg::PerfExecWait*64 +: 64] = 64'(q_wait[1]);
+    perf_inc[ts_isa_pkg::PerfStoreBusy*64 +: 64] = 64'(qs_q[2] != QIdle);
+    perf_inc[ts_isa_pkg::PerfStoreWait*64 +: 64] = 64'(q_wait[2]);
+    perf_inc[ts_isa_pkg::PerfMmuActive*64 +: 64] = 64'(mmu_row_i);
+    perf_inc[ts_isa_pkg::PerfMacs*64 +: 64] = 64'(macs_i);
+    perf_inc[ts_isa_pkg::PerfBytesRead*64 +: 64] = 64'(rd_bytes_i) +
+                                                   (fetch_beat ? 64'(FetchBeatB) : 64'd0);
+    perf_inc[ts_isa_pkg::PerfBytesWritten*64 +: 64] = 64'(wr_bytes_i);
   end
 
   // ------------------------------------------------------------------ CSR access
   logic        w_ctrl, w_status, w_err, w_flags, w_perm;
   logic [11:0] a;
   assign a        = csr_addr_i;
-  assign w_ctrl   = csr_we_i && a == 12'h020;
-  assign w_status = csr_we_i && a == 12'h024;
-  assign w_err    = csr_we_i && a == 12'h028;
-  assign w_flags  = csr_we_i && a == 12'h060;
+  assign w_ctrl   = csr_we_i && a == ts_isa_pkg::CsrCtrl;
+  assign w_status = csr_we_i && a == ts_isa_pkg::CsrStatus;
+  assign w_err    = csr_we_i && a == ts_isa_pkg::CsrErrCode;
+  assign w_flags  = csr_we_i && a == ts_isa_pkg::CsrFlags;
   assign w_perm   = csr_we_i && a[11:7] == 5'b00001 && a[3:0] == 4'h8 &&
                     32'(a[6:4]) < Windows;
 
@@ -660,22 +661,23 @@ module ts_ctrl #(
     csr_rdata_o = '0;
     wi          = 4'(a[6:4]);
     unique casez (a)
-      12'h000: csr_rdata_o = 32'h5453_4152;
-      12'h004: csr_rdata_o = 32'h0001_0000;
-      12'h008: csr_rdata_o = {12'd0, 4'(Windows), 8'(BusBytes), 8'(Dim)};
-      12'h00c: csr_rdata_o = SpadRows;
-      12'h010: csr_rdata_o = AccRows;
-      12'h020: csr_rdata_o = {29'd0, irq_err_en_q, irq_done_en_q, 1'b0};
-      12'h024: csr_rdata_o = {21'd0, units_busy_i, fetch_busy, dec_stopped_q, q_wait[2],
-                              q_wait[1], q_wait[0], err_code_q != 0, done_q, busy};
-      12'h028: csr_rdata_o = {20'd0, err_unit_q, err_code_q};
-      12'h02c: csr_rdata_o = {16'd0, err_cmd_q};
-      12'h030: csr_rdata_o = err_addr_q;
-      12'h040: csr_rdata_o = ring_base_q;
-      12'h044: csr_rdata_o = ring_size_q;
-      12'h048: csr_rdata_o = {16'd0, head};
-      12'h04c: csr_rdata_o = {16'd0, ring_tail_q};
-      12'h060: csr_rdata_o = {27'd0, flags_q | acc_flags_i};
+      ts_isa_pkg::CsrId:          csr_rdata_o = ts_isa_pkg::IdValue;
+      ts_isa_pkg::CsrVersion:     csr_rdata_o = ts_isa_pkg::VersionValue;
+      ts_isa_pkg::CsrCfgDim:      csr_rdata_o = {12'd0, 4'(Windows), 8'(BusBytes), 8'(Dim)};
+      ts_isa_pkg::CsrCfgSpadRows: csr_rdata_o = SpadRows;
+      ts_isa_pkg::CsrCfgAccRows:  csr_rdata_o = AccRows;
+      ts_isa_pkg::CsrCtrl:        csr_rdata_o = {29'd0, irq_err_en_q, irq_done_en_q, 1'b0};
+      ts_isa_pkg::CsrStatus:      csr_rdata_o = {21'd0, units_busy_i, fetch_busy, dec_stopped_q,
+                                                 q_wait[2], q_wait[1], q_wait[0], err_code_q != 0,
+                                                 done_q, busy};
+      ts_isa_pkg::CsrErrCode:     csr_rdata_o = {20'd0, err_unit_q, err_code_q};
+      ts_isa_pkg::CsrErrCmd:      csr_rdata_o = {16'd0, err_cmd_q};
+      ts_isa_pkg::CsrErrAddr:     csr_rdata_o = err_addr_q;
+      ts_isa_pkg::CsrRingBase:    csr_rdata_o = ring_base_q;
+      ts_isa_pkg::CsrRingSize:    csr_rdata_o = ring_size_q;
+      ts_isa_pkg::CsrRingHead:    csr_rdata_o = {16'd0, head};
+      ts_isa_pkg::CsrRingTail:    csr_rdata_o = {16'd0, ring_tail_q};
+      ts_isa_pkg::CsrFlags:       csr_rdata_o = {27'd0, flags_q | acc_flags_i};
       12'b0000_1???_0000: if (32'(wi) < Windows) csr_rdata_o = win_base_q[32*int'(wi) +: 32];
       12'b0000_1???_0100: if (32'(wi) < Windows) csr_rdata_o = win_last_q[32*int'(wi) +: 32];
       12'b0000_1???_1000: if (32'(wi) < Windows) csr_rdata_o = {30'd0, win_perm_q[2*int'(wi) +: 2]};
@@ -698,15 +700,26 @@ module ts_ctrl #(
       win_perm_q    <= '0;
     end else begin
       if (w_ctrl) begin
-        irq_done_en_q <= csr_wdata_i[1];
-        irq_err_en_q  <= csr_wdata_i[2];
+        irq_done_en_q <= csr_wdata_i[ts_isa_pkg::CtrlIrqDoneEn];
+        irq_err_en_q  <= csr_wdata_i[ts_isa_pkg::CtrlIrqErrorEn];
       end
-      if (csr_we_i && a == 12'h040 && !fetch_busy) ring_base_q <= {csr_wdata_i[31:5], 5'd0};
-      if (csr_we_i && a == 12'h044 && !fetch_busy) ring_size_q <= csr_wdata_i;
+      if (csr_we_i && a == ts_isa_pkg::CsrRingBase && !fetch_busy) begin
+        ring_base_q <= {csr_wdata_i[31:5], 5'd0};
+      end
+      if (csr_we_i && a == ts_isa_pkg::CsrRingSize && !fetch_busy) ring_size_q <= csr_wdata_i;
       for (int unsigned w = 0; w < Windows; w++) begin
-        if (csr_we_i && a == 12'(32'h080 + 16 * w)) win_base_q[32*w +: 32] <= csr_wdata_i;
-        if (csr_we_i && a == 12'(32'h084 + 16 * w)) win_last_q[32*w +: 32] <= csr_wdata_i;
-        if (csr_we_i && a == 12'(32'h088 + 16 * w)) win_perm_q[2*w +: 2]   <= csr_wdata_i[1:0];
+        if (csr_we_i &&
+            a == 12'(32'(ts_isa_pkg::CsrWinBase) + ts_isa_pkg::CsrWinBaseStride * w)) begin
+          win_base_q[32*w +: 32] <= csr_wdata_i;
+        end
+        if (csr_we_i &&
+            a == 12'(32'(ts_isa_pkg::CsrWinLast) + ts_isa_pkg::CsrWinLastStride * w)) begin
+          win_last_q[32*w +: 32] <= csr_wdata_i;
+        end
+        if (csr_we_i &&
+            a == 12'(32'(ts_isa_pkg::CsrWinPerm) + ts_isa_pkg::CsrWinPermStride * w)) begin
+          win_perm_q[2*w +: 2] <= csr_wdata_i[1:0];
+        end
       end
     end
   end
@@ -744,7 +757,7 @@ module ts_ctrl #(
       if (pending_q && !busy && !doorbell) begin
         done_q    <= 1'b1;
         pending_q <= 1'b0;
-      end else if (w_status && csr_wdata_i[1]) begin
+      end else if (w_status && csr_wdata_i[ts_isa_pkg::StatusDone]) begin
         done_q <= 1'b0;
       end
       if (e_valid && err_code_q == 0) begin
@@ -756,9 +769,9 @@ module ts_ctrl #(
         err_code_q <= '0;
         err_unit_q <= '0;
       end
-      if (csr_we_i && a == 12'h04c) ring_tail_q <= csr_wdata_i[15:0];
+      if (csr_we_i && a == ts_isa_pkg::CsrRingTail) ring_tail_q <= csr_wdata_i[15:0];
       flags_q <= w_flags ? (flags_q & ~csr_wdata_i[FW-1:0]) : (flags_q | flags_i);
-      if (w_ctrl && csr_wdata_i[3]) begin
+      if (w_ctrl && csr_wdata_i[ts_isa_pkg::CtrlPerfClear]) begin
         perf_q <= '0;
       end else begin
         for (int unsigned c = 0; c < NPerf; c++) begin
@@ -775,6 +788,49 @@ module ts_ctrl #(
   `TS_ASSERT_INIT(a_dim, Dim >= 2 && (1 << LgDim) == Dim, "Dim must be a power of two")
   `TS_ASSERT_INIT(a_windows, Windows >= 1 && Windows <= 8, "Windows must be in [1, 8]")
   `TS_ASSERT(a_one_access, !(csr_we_i && csr_re_i), clk_i, rst_ni, "CSR read and write at once")
+  // The command slices (decode, unit fields), the CSR read words and the window and counter
+  // address patterns above are written for this layout of config/isa.toml (ts_isa_pkg).
+  `TS_ASSERT_INIT(a_isa_cmd_layout,
+    ts_isa_pkg::CmdW == 256 && ts_isa_pkg::OpcodeW == 8 && ts_isa_pkg::TokenLsb == 8 &&
+    ts_isa_pkg::TokPopPrev == 8 && ts_isa_pkg::TokPopNext == 9 &&
+    ts_isa_pkg::TokPushPrev == 10 && ts_isa_pkg::TokPushNext == 11 &&
+    ts_isa_pkg::LoadTargetPos == 12 && ts_isa_pkg::LoadExpand8Pos == 13 &&
+    ts_isa_pkg::LoadDramAddrPos == 32 && ts_isa_pkg::LoadStridePos == 64 &&
+    ts_isa_pkg::LoadRowsPos == 96 && ts_isa_pkg::LoadBytesPos == 112 &&
+    ts_isa_pkg::LoadSramAddrPos == 128 && ts_isa_pkg::StoreFormatPos == 12 &&
+    ts_isa_pkg::StoreDramAddrPos == 32 && ts_isa_pkg::StoreStridePos == 64 &&
+    ts_isa_pkg::StoreRowsPos == 96 && ts_isa_pkg::StoreColsPos == 112 &&
+    ts_isa_pkg::StoreAccAddrPos == 128 && ts_isa_pkg::StoreMultPos == 160 &&
+    ts_isa_pkg::StoreShiftPos == 192 && ts_isa_pkg::StoreZeroPointPos == 200 &&
+    ts_isa_pkg::GemmDtypePos == 12 && ts_isa_pkg::GemmATransPos == 14 &&
+    ts_isa_pkg::GemmBTransPos == 15 && ts_isa_pkg::GemmAccumulatePos == 16 &&
+    ts_isa_pkg::GemmMPos == 32 && ts_isa_pkg::GemmNPos == 48 && ts_isa_pkg::GemmKPos == 64 &&
+    ts_isa_pkg::GemmAAddrPos == 96 && ts_isa_pkg::GemmBAddrPos == 128 &&
+    ts_isa_pkg::GemmCAddrPos == 160 && ts_isa_pkg::GemmAStridePos == 192 &&
+    ts_isa_pkg::GemmBStridePos == 208 && ts_isa_pkg::GemmCStridePos == 224,
+    "ts_ctrl's command slices do not match config/isa.toml")
+  `TS_ASSERT_INIT(a_isa_csr_layout,
+    ts_isa_pkg::CsrWinBase == 12'h080 && ts_isa_pkg::CsrWinLast == 12'h084 &&
+    ts_isa_pkg::CsrWinPerm == 12'h088 && ts_isa_pkg::CsrWinBaseStride == 16 &&
+    ts_isa_pkg::CsrWinLastStride == 16 && ts_isa_pkg::CsrWinPermStride == 16 &&
+    ts_isa_pkg::CsrPerf == 12'h100 && ts_isa_pkg::CsrPerfStride == 8 &&
+    ts_isa_pkg::WinPermRead == 0 && ts_isa_pkg::WinPermWrite == 1 &&
+    ts_isa_pkg::CfgDimDimLsb == 0 && ts_isa_pkg::CfgDimBusBytesLsb == 8 &&
+    ts_isa_pkg::CfgDimWindowsLsb == 16 && ts_isa_pkg::CtrlIrqDoneEn == 1 &&
+    ts_isa_pkg::CtrlIrqErrorEn == 2 && ts_isa_pkg::ErrCodeCodeLsb == 0 &&
+    ts_isa_pkg::ErrCodeUnitLsb == 8 && ts_isa_pkg::StatusBusy == 0 &&
+    ts_isa_pkg::StatusDone == 1 && ts_isa_pkg::StatusError == 2 &&
+    ts_isa_pkg::StatusWaitLoad == 3 && ts_isa_pkg::StatusWaitExec == 4 &&
+    ts_isa_pkg::StatusWaitStore == 5 && ts_isa_pkg::StatusFetchStopped == 6 &&
+    ts_isa_pkg::StatusFetchBusy == 7 && ts_isa_pkg::StatusLoadBusy == 8 &&
+    ts_isa_pkg::StatusExecBusy == 9 && ts_isa_pkg::StatusStoreBusy == 10,
+    "ts_ctrl's CSR read words or address patterns do not match config/isa.toml")
+  `TS_ASSERT_INIT(a_isa_codes,
+    ts_isa_pkg::UnitExec == ts_isa_pkg::UnitLoad + 4'd1 &&
+    ts_isa_pkg::UnitStore == ts_isa_pkg::UnitLoad + 4'd2 &&
+    ts_isa_pkg::DtypeFp16 == ts_mmu_pkg::DtFp16 && ts_isa_pkg::DtypeBf16 == ts_mmu_pkg::DtBf16 &&
+    ts_isa_pkg::DtypeInt8 == ts_mmu_pkg::DtInt8,
+    "units must be consecutive in queue order; GEMM dtypes go to the matrix unit unchanged")
   `TS_ASSERT(a_no_pop_underflow, (tok_pop & ~avail) == 0, clk_i, rst_ni, "token underflow")
 
 endmodule

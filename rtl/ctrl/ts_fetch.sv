@@ -15,8 +15,9 @@ module ts_fetch #(
   parameter logic [3:0]  ArId     = 4'd1,
   parameter int unsigned FetchMax = 4,
   localparam int unsigned DW      = BusBytes * 8,
-  localparam int unsigned BeatB   = (BusBytes < 32) ? BusBytes : 32,
-  localparam int unsigned Beats   = 32 / BeatB,          // beats per command
+  localparam int unsigned BeatB   = (BusBytes < ts_isa_pkg::CmdBytes) ? BusBytes
+                                                                     : ts_isa_pkg::CmdBytes,
+  localparam int unsigned Beats   = ts_isa_pkg::CmdBytes / BeatB,  // beats per command
   localparam int unsigned LgBus   = $clog2(BusBytes)
 ) (
   input  logic             clk_i,

@@ -101,9 +101,10 @@ module ts_store #(
   localparam int unsigned VAw   = $clog2(VRows);
   localparam int unsigned FlagW = ts_pkg::FlagW;
 
-  localparam logic [1:0] FmtRaw  = 2'd0;
-  localparam logic [1:0] FmtBf16 = 2'd2;
-  localparam logic [1:0] FmtInt8 = 2'd3;
+  // STORE format codes (config/isa.toml).
+  localparam logic [1:0] FmtRaw  = ts_isa_pkg::FmtRaw;
+  localparam logic [1:0] FmtBf16 = ts_isa_pkg::FmtBf16;
+  localparam logic [1:0] FmtInt8 = ts_isa_pkg::FmtInt8;
 
   // ---------------------------------------------------------------- DMA
   logic             req_valid, req_ready, req_we, unused_target, rsp_valid;

@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
-// Encodings of the docs/isa.md commands, reserved-bit masks and names for messages.
+// Encodings of the docs/isa.md commands, reserved-bit masks and names for messages, on the
+// generated field layout and tables of tessera/isa_gen.hpp (config/isa.toml).
 #include "tessera/isa.hpp"
 
 #include <cstdio>
 
 namespace tessera::isa {
 
-Queue queue_of(Opcode op) {
-  switch (op) {
-    case Opcode::kLoad:
-      return Queue::kLoad;
-    case Opcode::kGemm:
-      return Queue::kExec;
-    case Opcode::kStore:
-      return Queue::kStore;
+namespace {
+
+const OpcodeInfo* opcode_info(uint32_t op) {
+  for (const OpcodeInfo& i : kOpcodes) {
+    if (uint32_t(i.op) == op) return &i;
   }
-  return Queue::kExec;
+  return nullptr;
+}
+
+template <size_t N, typename T>
+const T* entry(const T (&table)[N], uint32_t code) {
+  return code < N ? &table[code] : nullptr;
+}
+
+}  // namespace
+
+Queue queue_of(Opcode op) {
+  const OpcodeInfo* i = opcode_info(uint32_t(op));
+  return i ? i->queue : Queue::kExec;
 }
 
 uint32_t Tokens::bits() const {
@@ -35,151 +45,65 @@ Tokens Tokens::from_bits(uint32_t w0) {
 static bool tok_eq(const Tokens& a, const Tokens& b) { return a.bits() == b.bits(); }
 
 const char* err_name(ErrCode c) {
-  switch (c) {
-    case ErrCode::kNone:
-      return "None";
-    case ErrCode::kOpcode:
-      return "Opcode";
-    case ErrCode::kReserved:
-      return "Reserved";
-    case ErrCode::kDims:
-      return "Dims";
-    case ErrCode::kSram:
-      return "Sram";
-    case ErrCode::kDtype:
-      return "Dtype";
-    case ErrCode::kWindow:
-      return "Window";
-    case ErrCode::kBus:
-      return "Bus";
-    case ErrCode::kRing:
-      return "Ring";
-    case ErrCode::kToken:
-      return "Token";
-    case ErrCode::kMmu:
-      return "Mmu";
-  }
-  return "unknown";
+  const ErrInfo* e = entry(kErrors, uint32_t(c));
+  return e ? e->name : "unknown";
 }
 
 const char* err_description(ErrCode c) {
-  switch (c) {
-    case ErrCode::kNone:
-      return "no error";
-    case ErrCode::kOpcode:
-      return "unknown opcode";
-    case ErrCode::kReserved:
-      return "a reserved bit is set, or a token flag the queue does not have";
-    case ErrCode::kDims:
-      return "a zero size, bytes not a multiple of the element, expand8 with the accumulator, "
-             "a GEMM stride smaller than its stored row, or an INT8 shift outside [-31, 30]";
-    case ErrCode::kSram:
-      return "the command's scratchpad or accumulator rows leave the SRAM (however large)";
-    case ErrCode::kDtype:
-      return "GEMM dtype 3";
-    case ErrCode::kWindow:
-      return "the host range is not inside one window with the needed permission";
-    case ErrCode::kBus:
-      return "AXI SLVERR/DECERR response";
-    case ErrCode::kRing:
-      return "bad ring: RING_TAIL or RING_HEAD >= RING_SIZE, RING_SIZE = 0 or > 65536, or ring "
-             "outside the read windows";
-    case ErrCode::kToken:
-      return "a token counter would overflow";
-    case ErrCode::kMmu:
-      return "the matrix unit refused the configuration";
-  }
-  return "unknown error code";
+  const ErrInfo* e = entry(kErrors, uint32_t(c));
+  return e ? e->message : "unknown error code";
 }
 
 const char* unit_name(Unit u) {
-  switch (u) {
-    case Unit::kNone:
-      return "none";
-    case Unit::kFetch:
-      return "fetch";
-    case Unit::kLoad:
-      return "load";
-    case Unit::kExec:
-      return "execute";
-    case Unit::kStore:
-      return "store";
-  }
-  return "unknown";
+  const char* const* n = entry(kUnitNames, uint32_t(u));
+  return n ? *n : "unknown";
 }
 
 const char* opcode_name(uint32_t op) {
-  switch (op) {
-    case 0x01:
-      return "LOAD";
-    case 0x02:
-      return "STORE";
-    case 0x03:
-      return "GEMM";
-    default:
-      return "unknown";
-  }
+  const OpcodeInfo* i = opcode_info(op);
+  return i ? i->name : "unknown";
 }
 
 const char* dtype_name(Dtype d) {
-  switch (d) {
-    case Dtype::kFp16:
-      return "fp16";
-    case Dtype::kBf16:
-      return "bf16";
-    case Dtype::kInt8:
-      return "int8";
-  }
-  return "dtype3";
+  const char* const* n = entry(kDtypeNames, uint32_t(d));
+  return n ? *n : "dtype3";
 }
 
 const char* format_name(StoreFormat f) {
-  switch (f) {
-    case StoreFormat::kRaw:
-      return "raw";
-    case StoreFormat::kFp16:
-      return "fp16";
-    case StoreFormat::kBf16:
-      return "bf16";
-    case StoreFormat::kInt8:
-      return "int8";
-  }
-  return "?";
+  const FormatInfo* i = entry(kFormats, uint32_t(f));
+  return i ? i->name : "?";
 }
 
 uint32_t format_bytes(StoreFormat f) {
-  switch (f) {
-    case StoreFormat::kRaw:
-      return 4;
-    case StoreFormat::kFp16:
-    case StoreFormat::kBf16:
-      return 2;
-    case StoreFormat::kInt8:
-      return 1;
-  }
-  return 4;
+  const FormatInfo* i = entry(kFormats, uint32_t(f));
+  return i ? i->bytes : 4;
 }
 
 Words LoadCmd::encode() const {
+  using namespace field;
   Words w{};
-  w[0] = uint32_t(Opcode::kLoad) | tok.bits() | (to_acc ? 1u << 12 : 0) | (expand8 ? 1u << 13 : 0);
-  w[1] = dram_addr;
-  w[2] = stride;
-  w[3] = uint32_t(rows) | (uint32_t(bytes) << 16);
-  w[4] = sram_addr;
+  w[0] = uint32_t(Opcode::kLoad) | tok.bits();
+  kLoadTarget.put(w, to_acc);
+  kLoadExpand8.put(w, expand8);
+  kLoadDramAddr.put(w, dram_addr);
+  kLoadStride.put(w, stride);
+  kLoadRows.put(w, rows);
+  kLoadBytes.put(w, bytes);
+  kLoadSramAddr.put(w, sram_addr);
   return w;
 }
 
 LoadCmd LoadCmd::decode(const Words& w) {
+  using namespace field;
   LoadCmd c;
   c.tok = Tokens::from_bits(w[0]);
-  c.to_acc = (w[0] >> 12) & 1u;
-  c.expand8 = (w[0] >> 13) & 1u;
-  c.dram_addr = w[1];
-  c.stride = w[2];
-  c.rows = uint16_t(w[3]);
-  c.bytes = uint16_t(w[3] >> 16);
-  c.sram_addr = w[4];
+  c.to_acc = kLoadTarget.get(w);
+  c.expand8 = kLoadExpand8.get(w);
+  c.dram_addr = kLoadDramAddr.get(w);
+  c.stride = kLoadStride.get(w);
+  c.rows = uint16_t(kLoadRows.get(w));
+  c.bytes = uint16_t(kLoadBytes.get(w));
+  c.sram_addr = kLoadSramAddr.get(w);
   return c;
 }
 
@@ -190,30 +114,37 @@ bool LoadCmd::operator==(const LoadCmd& o) const {
 }
 
 Words StoreCmd::encode() const {
+  using namespace field;
   Words w{};
-  w[0] = uint32_t(Opcode::kStore) | tok.bits() | ((uint32_t(format) & 3u) << 12);
-  w[1] = dram_addr;
-  w[2] = stride;
-  w[3] = uint32_t(rows) | (uint32_t(cols) << 16);
-  w[4] = acc_addr;
-  w[5] = uint32_t(mult);
-  w[6] = (uint32_t(uint8_t(shift)) & 0x3fu) | (uint32_t(uint8_t(zero_point)) << 8);
+  w[0] = uint32_t(Opcode::kStore) | tok.bits();
+  kStoreFormat.put(w, uint32_t(format));
+  kStoreDramAddr.put(w, dram_addr);
+  kStoreStride.put(w, stride);
+  kStoreRows.put(w, rows);
+  kStoreCols.put(w, cols);
+  kStoreAccAddr.put(w, acc_addr);
+  kStoreMult.put(w, uint32_t(mult));
+  kStoreShift.put(w, uint32_t(uint8_t(shift)));
+  kStoreZeroPoint.put(w, uint32_t(uint8_t(zero_point)));
   return w;
 }
 
 StoreCmd StoreCmd::decode(const Words& w) {
+  using namespace field;
   StoreCmd c;
   c.tok = Tokens::from_bits(w[0]);
-  c.format = StoreFormat((w[0] >> 12) & 3u);
-  c.dram_addr = w[1];
-  c.stride = w[2];
-  c.rows = uint16_t(w[3]);
-  c.cols = uint16_t(w[3] >> 16);
-  c.acc_addr = w[4];
-  c.mult = int32_t(w[5]);
-  int32_t sh = int32_t(w[6] & 0x3fu);
-  c.shift = int8_t(sh >= 32 ? sh - 64 : sh);  // 6-bit two's complement
-  c.zero_point = int8_t(uint8_t(w[6] >> 8));
+  c.format = StoreFormat(kStoreFormat.get(w));
+  c.dram_addr = kStoreDramAddr.get(w);
+  c.stride = kStoreStride.get(w);
+  c.rows = uint16_t(kStoreRows.get(w));
+  c.cols = uint16_t(kStoreCols.get(w));
+  c.acc_addr = kStoreAccAddr.get(w);
+  c.mult = int32_t(kStoreMult.get(w));
+  // Sign-extend the shift field (two's complement of its width).
+  const int32_t sh = int32_t(kStoreShift.get(w));
+  const int32_t half = 1 << (kStoreShift.width - 1);
+  c.shift = int8_t(sh >= half ? sh - 2 * half : sh);
+  c.zero_point = int8_t(uint8_t(kStoreZeroPoint.get(w)));
   return c;
 }
 
@@ -224,35 +155,42 @@ bool StoreCmd::operator==(const StoreCmd& o) const {
 }
 
 Words GemmCmd::encode() const {
+  using namespace field;
   Words w{};
-  w[0] = uint32_t(Opcode::kGemm) | tok.bits() | ((uint32_t(dtype) & 3u) << 12) |
-         (a_trans ? 1u << 14 : 0) | (b_trans ? 1u << 15 : 0) | (accumulate ? 1u << 16 : 0);
-  w[1] = uint32_t(m) | (uint32_t(n) << 16);
-  w[2] = k;
-  w[3] = a_addr;
-  w[4] = b_addr;
-  w[5] = c_addr;
-  w[6] = uint32_t(a_stride) | (uint32_t(b_stride) << 16);
-  w[7] = c_stride;
+  w[0] = uint32_t(Opcode::kGemm) | tok.bits();
+  kGemmDtype.put(w, uint32_t(dtype));
+  kGemmATrans.put(w, a_trans);
+  kGemmBTrans.put(w, b_trans);
+  kGemmAccumulate.put(w, accumulate);
+  kGemmM.put(w, m);
+  kGemmN.put(w, n);
+  kGemmK.put(w, k);
+  kGemmAAddr.put(w, a_addr);
+  kGemmBAddr.put(w, b_addr);
+  kGemmCAddr.put(w, c_addr);
+  kGemmAStride.put(w, a_stride);
+  kGemmBStride.put(w, b_stride);
+  kGemmCStride.put(w, c_stride);
   return w;
 }
 
 GemmCmd GemmCmd::decode(const Words& w) {
+  using namespace field;
   GemmCmd c;
   c.tok = Tokens::from_bits(w[0]);
-  c.dtype = Dtype((w[0] >> 12) & 3u);
-  c.a_trans = (w[0] >> 14) & 1u;
-  c.b_trans = (w[0] >> 15) & 1u;
-  c.accumulate = (w[0] >> 16) & 1u;
-  c.m = uint16_t(w[1]);
-  c.n = uint16_t(w[1] >> 16);
-  c.k = uint16_t(w[2]);
-  c.a_addr = w[3];
-  c.b_addr = w[4];
-  c.c_addr = w[5];
-  c.a_stride = uint16_t(w[6]);
-  c.b_stride = uint16_t(w[6] >> 16);
-  c.c_stride = uint16_t(w[7]);
+  c.dtype = Dtype(kGemmDtype.get(w));
+  c.a_trans = kGemmATrans.get(w);
+  c.b_trans = kGemmBTrans.get(w);
+  c.accumulate = kGemmAccumulate.get(w);
+  c.m = uint16_t(kGemmM.get(w));
+  c.n = uint16_t(kGemmN.get(w));
+  c.k = uint16_t(kGemmK.get(w));
+  c.a_addr = kGemmAAddr.get(w);
+  c.b_addr = kGemmBAddr.get(w);
+  c.c_addr = kGemmCAddr.get(w);
+  c.a_stride = uint16_t(kGemmAStride.get(w));
+  c.b_stride = uint16_t(kGemmBStride.get(w));
+  c.c_stride = uint16_t(kGemmCStride.get(w));
   return c;
 }
 
@@ -264,26 +202,10 @@ bool GemmCmd::operator==(const GemmCmd& o) const {
 }
 
 Words reserved_mask(uint32_t opcode) {
+  const OpcodeInfo* i = opcode_info(opcode);
+  if (i) return i->reserved;
   Words m{};
-  switch (opcode) {
-    case 0x01:  // LOAD: no previous queue
-      m[0] = 0xffffc000u | kPopPrev | kPushPrev;
-      m[5] = m[6] = m[7] = 0xffffffffu;
-      break;
-    case 0x02:  // STORE: no next queue
-      m[0] = 0xffffc000u | kPopNext | kPushNext;
-      m[6] = 0xffff00c0u;
-      m[7] = 0xffffffffu;
-      break;
-    case 0x03:  // GEMM
-      m[0] = 0xfffe0000u;
-      m[2] = 0xffff0000u;
-      m[7] = 0xffff0000u;
-      break;
-    default:
-      m.fill(0xffffffffu);
-      break;
-  }
+  m.fill(0xffffffffu);
   return m;
 }
 
@@ -295,20 +217,20 @@ std::string describe(const Words& w) {
                 t.pop_next ? " pop_next" : "", t.push_prev ? " push_prev" : "",
                 t.push_next ? " push_next" : "");
   switch (opcode_of(w)) {
-    case 0x01: {
+    case uint32_t(Opcode::kLoad): {
       LoadCmd c = LoadCmd::decode(w);
       std::snprintf(buf, sizeof buf, "LOAD %s%s dram=0x%08x stride=%u rows=%u bytes=%u sram=%u%s",
                     c.to_acc ? "acc" : "spad", c.expand8 ? " expand8" : "", c.dram_addr, c.stride,
                     c.rows, c.bytes, c.sram_addr, tk);
       break;
     }
-    case 0x02: {
+    case uint32_t(Opcode::kStore): {
       StoreCmd c = StoreCmd::decode(w);
       std::snprintf(buf, sizeof buf, "STORE %s dram=0x%08x stride=%u rows=%u cols=%u acc=%u%s",
                     format_name(c.format), c.dram_addr, c.stride, c.rows, c.cols, c.acc_addr, tk);
       break;
     }
-    case 0x03: {
+    case uint32_t(Opcode::kGemm): {
       GemmCmd c = GemmCmd::decode(w);
       std::snprintf(buf, sizeof buf, "GEMM %s%s%s%s m=%u n=%u k=%u a=%u/%u b=%u/%u c=%u/%u%s",
                     dtype_name(c.dtype), c.a_trans ? " a_trans" : "", c.b_trans ? " b_trans" : "",
@@ -373,7 +295,7 @@ ErrCode check_gemm(const GemmCmd& c, const ChipConfig& cfg) {
 
 ErrCode check_command(const Words& w, const ChipConfig& cfg) {
   const uint32_t op = opcode_of(w);
-  if (op < 0x01 || op > 0x03) return ErrCode::kOpcode;
+  if (!opcode_info(op)) return ErrCode::kOpcode;
   const Words mask = reserved_mask(op);
   for (size_t i = 0; i < w.size(); ++i) {
     if (w[i] & mask[i]) return ErrCode::kReserved;

@@ -2,13 +2,21 @@
 # Verilated RTL models shared by tests, benchmarks and the CLI (each built once).
 
 set(TS_ARITH_UNITS ts_fp_widen ts_fp_narrow ts_fp_mul16 ts_fp32_add ts_fp32_mul ts_fp32_div
-  ts_fp32_sqrt ts_int8_mac ts_int_requant)
+  ts_fp32_sqrt ts_fp32_div_pipe ts_fp32_sqrt_pipe ts_int8_mac ts_int_requant)
 
 add_library(tessera_arith_models STATIC)
 foreach(unit ${TS_ARITH_UNITS})
   ts_add_model(tessera_arith_models TOP ${unit})
 endforeach()
 ts_add_model(tessera_arith_models TOP ts_fp32_add PREFIX Vts_fp32_add_s3 PARAMS -GStages=3)
+# Pipelined divider and square root at one digit per stage and at a BitsPerStage that
+# does not divide the 27 digits (the default build above has 3).
+foreach(unit ts_fp32_div_pipe ts_fp32_sqrt_pipe)
+  foreach(bits 1 4)
+    ts_add_model(tessera_arith_models TOP ${unit} PREFIX V${unit}_b${bits}
+      PARAMS -GBitsPerStage=${bits})
+  endforeach()
+endforeach()
 ts_models_as_system(tessera_arith_models)
 
 

@@ -6,8 +6,10 @@
 
 #include "Vnl_ts_fp32_add.h"
 #include "Vnl_ts_fp32_div.h"
+#include "Vnl_ts_fp32_div_pipe.h"
 #include "Vnl_ts_fp32_mul.h"
 #include "Vnl_ts_fp32_sqrt.h"
+#include "Vnl_ts_fp32_sqrt_pipe.h"
 #include "Vnl_ts_fp_mul16.h"
 #include "Vnl_ts_fp_narrow.h"
 #include "Vnl_ts_fp_widen.h"
@@ -15,8 +17,10 @@
 #include "Vnl_ts_int_requant.h"
 #include "Vts_fp32_add.h"
 #include "Vts_fp32_div.h"
+#include "Vts_fp32_div_pipe.h"
 #include "Vts_fp32_mul.h"
 #include "Vts_fp32_sqrt.h"
+#include "Vts_fp32_sqrt_pipe.h"
 #include "Vts_fp_mul16.h"
 #include "Vts_fp_narrow.h"
 #include "Vts_fp_widen.h"
@@ -176,6 +180,32 @@ TEST(Netlist, Fp32Sqrt) {
       },
       [](const auto& t) { return std::tuple_cat(std::make_tuple(t.in_ready_o), fp_outputs(t)); },
       kCycles / 30);  // one result per 29 cycles
+}
+
+// Pipelined divider and square root (default BitsPerStage): one offer per cycle, gaps.
+TEST(Netlist, Fp32DivPipe) {
+  lockstep<Vts_fp32_div_pipe, Vnl_ts_fp32_div_pipe>(
+      seed(),
+      [](auto& r, auto& n, auto& rng) {
+        auto [a, b] = fp32_pair_edges(rng, true);
+        bool v = rng() % 8 != 0;
+        r.in_valid_i = n.in_valid_i = v;
+        r.a_i = n.a_i = a;
+        r.b_i = n.b_i = b;
+      },
+      [](const auto& t) { return fp_outputs(t); });
+}
+
+TEST(Netlist, Fp32SqrtPipe) {
+  lockstep<Vts_fp32_sqrt_pipe, Vnl_ts_fp32_sqrt_pipe>(
+      seed(),
+      [](auto& r, auto& n, auto& rng) {
+        uint32_t a = fp32_random(rng) & (rng() % 4 ? 0x7fffffffu : 0xffffffffu);
+        bool v = rng() % 8 != 0;
+        r.in_valid_i = n.in_valid_i = v;
+        r.a_i = n.a_i = a;
+      },
+      [](const auto& t) { return fp_outputs(t); });
 }
 
 TEST(Netlist, Int8Mac) {

@@ -337,6 +337,7 @@ std::string json_escape(const std::string& s) {
 
 void print_json(const GemmOptions& o, const Outcome& r) {
   const Metrics m = metrics(o, r);
+  auto perf = [&](uint32_t c) { return static_cast<unsigned long long>(r.st.perf[c]); };
   std::printf(
       "{\"bench\":\"gemm\",\"config\":\"%s\",\"backend\":\"%s\",\"m\":%u,\"n\":%u,\"k\":%u,"
       "\"dtype\":\"%s\",\"out\":\"%s\",\"a_trans\":%s,\"b_trans\":%s,\"accumulate\":%s,"
@@ -344,7 +345,9 @@ void print_json(const GemmOptions& o, const Outcome& r) {
       "\"utilization\":%.4f,\"roofline_bound_cycles\":%.1f,\"roofline_ratio\":%.4f,"
       "\"dram_bytes\":%llu,\"macs\":%llu,\"commands\":%zu,\"sim_cycles_per_second\":%.0f,"
       "\"wall_seconds\":%.3f,\"flags\":%u,\"golden_mismatches\":%llu,"
-      "\"bound_violations\":%llu,\"flags_match\":%s,\"mismatches\":%llu,\"plan\":\"%s\"}\n",
+      "\"bound_violations\":%llu,\"flags_match\":%s,\"mismatches\":%llu,\"plan\":\"%s\","
+      "\"units\":{\"load_busy\":%llu,\"load_wait\":%llu,\"exec_busy\":%llu,\"exec_wait\":%llu,"
+      "\"store_busy\":%llu,\"store_wait\":%llu,\"mmu_active\":%llu}}\n",
       o.config.c_str(), o.backend.c_str(), o.m, o.n, o.k, o.dtype.c_str(), o.out.c_str(),
       o.a_trans ? "true" : "false", o.b_trans ? "true" : "false", o.accumulate ? "true" : "false",
       static_cast<unsigned long long>(o.seed), o.mem_latency,
@@ -353,7 +356,10 @@ void print_json(const GemmOptions& o, const Outcome& r) {
       static_cast<unsigned long long>(r.st.perf[isa::kPerfMacs]), r.st.commands, m.cps,
       r.wall_seconds, r.st.flags, static_cast<unsigned long long>(r.golden_mismatches),
       static_cast<unsigned long long>(r.bound_violations), r.flags_match ? "true" : "false",
-      static_cast<unsigned long long>(mismatches(r)), json_escape(r.plan.describe()).c_str());
+      static_cast<unsigned long long>(mismatches(r)), json_escape(r.plan.describe()).c_str(),
+      perf(isa::kPerfLoadBusy), perf(isa::kPerfLoadWait), perf(isa::kPerfExecBusy),
+      perf(isa::kPerfExecWait), perf(isa::kPerfStoreBusy), perf(isa::kPerfStoreWait),
+      perf(isa::kPerfMmuActive));
 }
 
 void print_summary(const GemmOptions& o, const Outcome& r) {

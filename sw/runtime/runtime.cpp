@@ -46,10 +46,30 @@ std::vector<uint32_t> GemmPlan::k_groups(uint32_t k, size_t block) const {
   return g;
 }
 
+std::vector<uint32_t> GemmPlan::m_blocks(uint32_t m, bool last_column) const {
+  std::vector<uint32_t> b;
+  const bool tail = last_column && m_tail_min > 0;
+  for (uint32_t left = m; left > 0;) {
+    uint32_t take = std::min(left, bm);
+    if (tail && left <= 2 * bm) {
+      // Halve what is left (the larger half first, whole Dim groups) down to m_tail_min.
+      take = left <= m_tail_min ? left
+                                : std::min(left, std::max(m_tail_min, (left + 1) / 2));
+      if (take < left) take = std::min({left, bm, round_up(take, m_tail_min)});
+    }
+    b.push_back(take);
+    left -= take;
+  }
+  return b;
+}
+
 std::string GemmPlan::describe() const {
   std::ostringstream os;
-  os << "C blocks " << bm << "x" << bn << ", K groups " << kb << " (first " << kb_first << "), "
-     << spad_slots << " scratchpad slots of " << spad_slot_rows << " rows, " << acc_slots
+  os << "C blocks " << bm << "x" << bn;
+  if (m_tail_min) os << " (last column's M tail halved to " << m_tail_min << ")";
+  os << ", K groups " << kb << " (first " << kb_first << "), ";
+  if (panels) os << panels << " B panels of " << panel_rows << " rows, ";
+  os << spad_slots << " scratchpad slots of " << spad_slot_rows << " rows, " << acc_slots
      << " accumulator slots of " << acc_slot_rows << " rows";
   return os.str();
 }
@@ -85,24 +105,55 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
       throw std::invalid_argument("plan_gemm: scratchpad too small");
     }
   }
+  // Ramp: the first group is small so that the array starts after a short load.
+  p.kb_first = std::min(p.kb, 2 * D);
+  // B panel mode when a whole K x bn panel of B (two when there are several column
+  // blocks) fits next to two A slots: B is then read from host memory once instead of
+  // once per M block. With B^T the panel keeps column block 0's K groups (ramp included)
+  // for every M block, so its size is computed from them.
+  {
+    uint64_t panel = 0;
+    if (!s.b_trans) {
+      panel = uint64_t(s.k) * isa::ceil_div(p.bn, D);
+    } else {
+      for (uint32_t kg : p.k_groups(s.k, 0)) panel += uint64_t(p.bn) * isa::ceil_div(kg, D);
+    }
+    const uint32_t panels = isa::ceil_div(s.n, p.bn) > 1 ? 2 : 1;
+    const uint32_t a_rows = slot_rows(D, s, p.bm, p.bn, p.kb).a;
+    if (panels * panel + 2 * uint64_t(a_rows) <= cfg.spad_rows) {
+      p.panels = panels;
+      p.panel_rows = uint32_t(panel);
+      p.a_slot_rows = p.spad_slot_rows = a_rows;
+      p.spad_slots = std::min<uint32_t>(16, (cfg.spad_rows - panels * p.panel_rows) / a_rows);
+      // Halve the last M blocks while the part of the last STORE this saves (raw FP32
+      // rows at the bus width) exceeds what one more block costs (about 64 cycles per
+      // GEMM command, one per K group).
+      const uint64_t per_block = 64 * p.k_groups(s.k, 1).size();
+      uint32_t t = p.bm;
+      while (t >= 2 * D && uint64_t(t / 2) * p.bn * 4 / cfg.bus_bytes > per_block) {
+        t = round_up(t / 2, D);
+      }
+      p.m_tail_min = t < p.bm ? t : 0;
+    }
+  }
   // Few C blocks leave the last block's STORE (and the first loads) exposed: cut M so
   // that there are about four blocks, each of at least 2 Dim rows (B is re-read per block;
   // for such shapes the bus has room for it).
   const uint32_t blocks = isa::ceil_div(s.m, p.bm) * isa::ceil_div(s.n, p.bn);
-  if (blocks < 4 && s.m >= 4 * D) {
+  if (p.panels == 0 && blocks < 4 && s.m >= 4 * D) {
     p.bm = std::min(p.bm, std::max<uint32_t>(2 * D, round_up(isa::ceil_div(s.m, 4 / blocks), D)));
   }
-  const SlotRows r = slot_rows(D, s, p.bm, p.bn, p.kb);
-  p.a_slot_rows = r.a;
-  p.spad_slot_rows = r.a + r.b;
+  if (p.panels == 0) {
+    const SlotRows r = slot_rows(D, s, p.bm, p.bn, p.kb);
+    p.a_slot_rows = r.a;
+    p.spad_slot_rows = r.a + r.b;
+    // More slots let loads run further ahead; 16 keeps token counts far from 255.
+    p.spad_slots = std::min<uint32_t>(16, cfg.spad_rows / p.spad_slot_rows);
+  }
   p.acc_slot_rows = p.bm * isa::ceil_div(p.bn, D);
-  // More slots let loads run further ahead; 16 keeps token counts far from 255.
-  p.spad_slots = std::min<uint32_t>(16, cfg.spad_rows / p.spad_slot_rows);
   // Accumulator slots alternate between the two halves (ts_top: a store reads one half
   // while the array accumulates into the other; within one half the array comes first).
   p.acc_slots = std::min<uint32_t>(16, 2 * ((cfg.acc_rows / 2) / p.acc_slot_rows));
-  // Ramp: the first group is small so that the array starts after a short load.
-  p.kb_first = std::min(p.kb, 2 * D);
   return p;
 }
 
@@ -388,33 +439,82 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
       p.kb_first % D != 0 || p.bm == 0) {
     throw std::invalid_argument("gemm: plan needs two slots each and Dim-aligned bn, kb");
   }
+  if (p.m_tail_min > p.bm || (p.m_tail_min && !p.panels)) {
+    throw std::invalid_argument("gemm: plan's M tail needs B panels and at most bm rows");
+  }
   if (uint64_t((p.acc_slots + 1) / 2) * p.acc_slot_rows > cfg.acc_rows / 2) {
     throw std::invalid_argument("gemm: accumulator slots do not fit the two halves");
   }
   const uint64_t es = elem_bytes(g.dtype), ob = isa::format_bytes(g.out);
   const uint64_t M = g.m, N = g.n, K = g.k;
 
-  // Every (block, K group) in execution order.
+  // Every (block, K group) in execution order. Without B panels: M blocks outer, column
+  // blocks inner, A and B of each group in one slot. With B panels: column blocks outer;
+  // the first M block of a column loads the B panel group by group, the others reuse it.
   struct Group {
     size_t block;
     uint32_t i0, j0, cm, cn, k0, kg;
     bool first, last;
+    bool load_b;               // this group loads its B rows (at b_addr)
+    uint32_t b_addr, b_stride;
   };
+  const bool panel = p.panels > 0;
+  const uint32_t a_base0 = panel ? p.panels * p.panel_rows : 0;
   std::vector<Group> groups;
   size_t nblocks = 0;
-  for (uint32_t i0 = 0; i0 < M; i0 += p.bm) {
-    for (uint32_t j0 = 0; j0 < N; j0 += p.bn) {
-      const uint32_t cm = uint32_t(std::min<uint64_t>(p.bm, M - i0));
-      const uint32_t cn = uint32_t(std::min<uint64_t>(p.bn, N - j0));
-      const std::vector<uint32_t> kg = p.k_groups(g.k, nblocks);
-      uint32_t k0 = 0;
-      for (size_t t = 0; t < kg.size(); ++t) {
-        groups.push_back({nblocks, i0, j0, cm, cn, k0, kg[t], t == 0, t + 1 == kg.size()});
-        k0 += kg[t];
+  auto add_block = [&](uint32_t i0, uint32_t j0, uint32_t cm, uint32_t cn,
+                       const std::vector<uint32_t>& kg, bool load_b, uint32_t pbase) {
+    uint32_t k0 = 0, off = 0;
+    for (size_t t = 0; t < kg.size(); ++t) {
+      Group gr{nblocks, i0, j0, cm, cn, k0, kg[t], t == 0, t + 1 == kg.size(), true, 0, 0};
+      if (!panel) {
+        gr.b_addr = 0;  // slot-relative, see slot_base
+        gr.b_stride = g.b_trans ? isa::ceil_div(kg[t], D) : isa::ceil_div(cn, D);
+      } else if (!g.b_trans) {  // panel: K rows of ceil(cn / D) SRAM rows each
+        gr.load_b = load_b;
+        gr.b_stride = isa::ceil_div(cn, D);
+        gr.b_addr = pbase + k0 * gr.b_stride;
+      } else {  // panel: the groups' N x kg blocks one after the other
+        gr.load_b = load_b;
+        gr.b_stride = isa::ceil_div(kg[t], D);
+        gr.b_addr = pbase + off;
+        off += cn * gr.b_stride;
       }
-      ++nblocks;
+      groups.push_back(gr);
+      k0 += kg[t];
+    }
+    ++nblocks;
+  };
+  if (!panel) {
+    for (uint32_t i0 = 0; i0 < M; i0 += p.bm) {
+      for (uint32_t j0 = 0; j0 < N; j0 += p.bn) {
+        const uint32_t cm = uint32_t(std::min<uint64_t>(p.bm, M - i0));
+        const uint32_t cn = uint32_t(std::min<uint64_t>(p.bn, N - j0));
+        add_block(i0, j0, cm, cn, p.k_groups(g.k, nblocks), true, 0);
+      }
+    }
+  } else {
+    size_t col = 0;
+    for (uint32_t j0 = 0; j0 < N; j0 += p.bn, ++col) {
+      const uint32_t cn = uint32_t(std::min<uint64_t>(p.bn, N - j0));
+      const uint32_t pbase = uint32_t(col % p.panels) * p.panel_rows;
+      const std::vector<uint32_t> mb = p.m_blocks(g.m, uint64_t(j0) + p.bn >= N);
+      uint32_t i0 = 0;
+      for (size_t mi = 0; mi < mb.size(); ++mi) {
+        // B^T panels keep one grouping per column; B panels are K-contiguous, so only the
+        // very first block ramps.
+        const size_t ramp = g.b_trans ? col : (col == 0 && mi == 0 ? 0 : 1);
+        add_block(i0, j0, mb[mi], cn, p.k_groups(g.k, ramp), mi == 0, pbase);
+        i0 += mb[mi];
+      }
     }
   }
+  auto slot_base = [&](size_t gi) {
+    return a_base0 + uint32_t(gi % p.spad_slots) * p.spad_slot_rows;
+  };
+  auto b_addr = [&](size_t gi) {
+    return panel ? groups[gi].b_addr : slot_base(gi) + p.a_slot_rows;
+  };
 
   CommandStream s(cfg);
   // Host rows that follow each other without a gap and fill whole SRAM rows are sent as
@@ -441,7 +541,7 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
   };
   auto emit_loads = [&](size_t gi) {
     const Group& gr = groups[gi];
-    const uint32_t base = uint32_t(gi % p.spad_slots) * p.spad_slot_rows;
+    const uint32_t base = slot_base(gi);
     isa::LoadCmd a;
     a.expand8 = g.dtype == Dtype::kInt8;
     a.sram_addr = base;
@@ -458,9 +558,10 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
     }
     coalesce_load(a);
     s.load(a);
+    if (!gr.load_b) return;
     isa::LoadCmd b;
     b.expand8 = a.expand8;
-    b.sram_addr = base + p.a_slot_rows;
+    b.sram_addr = b_addr(gi);
     if (!g.b_trans) {  // K x N: kg rows of cn elements
       b.dram_addr = uint32_t(g.b.addr + (uint64_t(gr.k0) * N + gr.j0) * es);
       b.stride = uint32_t(N * es);
@@ -489,7 +590,6 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
   };
   auto emit_gemm = [&](size_t gi) {
     const Group& gr = groups[gi];
-    const uint32_t base = uint32_t(gi % p.spad_slots) * p.spad_slot_rows;
     isa::GemmCmd c;
     c.dtype = g.dtype;
     c.a_trans = g.a_trans;
@@ -498,11 +598,11 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
     c.m = uint16_t(gr.cm);
     c.n = uint16_t(gr.cn);
     c.k = uint16_t(gr.kg);
-    c.a_addr = base;
-    c.b_addr = base + p.a_slot_rows;
+    c.a_addr = slot_base(gi);
+    c.b_addr = b_addr(gi);
     c.c_addr = acc_base(gr.block);
     c.a_stride = uint16_t(g.a_trans ? isa::ceil_div(gr.cm, D) : isa::ceil_div(gr.kg, D));
-    c.b_stride = uint16_t(g.b_trans ? isa::ceil_div(gr.kg, D) : isa::ceil_div(gr.cn, D));
+    c.b_stride = uint16_t(gr.b_stride);
     c.c_stride = uint16_t(isa::ceil_div(gr.cn, D));
     s.gemm(c);
   };

@@ -107,10 +107,11 @@ TEST(RuntimeGemm, ManyBlocks) {
   }
 }
 
-// The result does not depend on the tiling: forced small plans on default.
+// The result does not depend on the tiling: forced small plans on default, with and
+// without B panels (and halved M tails).
 TEST(RuntimeGemm, TilingDoesNotChangeBits) {
   std::mt19937_64 r(test::seed());
-  for (int rep = 0; rep < 4; ++rep) {
+  for (int rep = 0; rep < 8; ++rep) {
     Case c;
     c.dt = rep == 3 ? Dtype::kInt8 : Dtype(rep % 2);
     c.m = 40;
@@ -132,6 +133,18 @@ TEST(RuntimeGemm, TilingDoesNotChangeBits) {
     p.acc_slot_rows = p.bm * (p.bn / D);
     p.spad_slots = 2 + uint32_t(r() % 3);
     p.acc_slots = 2 + uint32_t(r() % 2);
+    p.panels = p.panel_rows = p.m_tail_min = 0;
+    if (rep >= 4) {  // B panel mode: slots hold A only
+      p.panels = c.n > p.bn ? 2 : 1;
+      p.panel_rows = 0;
+      if (!c.bt) {
+        p.panel_rows = c.k * (p.bn / D);
+      } else {
+        for (uint32_t kg : p.k_groups(c.k, 0)) p.panel_rows += p.bn * ((kg + D - 1) / D);
+      }
+      p.spad_slot_rows = a_rows;
+      p.m_tail_min = uint32_t(r() % (p.bm + 1));
+    }
     c.plan = p;
     run_case(c, r());
     if (HasFatalFailure()) return;

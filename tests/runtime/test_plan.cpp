@@ -27,7 +27,19 @@ TEST(Plan, FitsEveryConfigAndShape) {
             const GemmPlan p = plan_gemm(cfg, s);
             ASSERT_GE(p.spad_slots, 2u) << cfg.name;
             ASSERT_GE(p.acc_slots, 2u) << cfg.name;
-            ASSERT_LE(uint64_t(p.spad_slots) * p.spad_slot_rows, cfg.spad_rows);
+            ASSERT_LE(uint64_t(p.panels) * p.panel_rows +
+                          uint64_t(p.spad_slots) * p.spad_slot_rows,
+                      cfg.spad_rows);
+            ASSERT_LE(p.m_tail_min, p.bm);
+            for (bool last : {false, true}) {
+              uint32_t rows = 0;
+              for (uint32_t b : p.m_blocks(m, last)) {
+                ASSERT_GE(b, 1u);
+                ASSERT_LE(b, p.bm);
+                rows += b;
+              }
+              ASSERT_EQ(rows, m);
+            }
             ASSERT_LE(uint64_t(p.acc_slots) * p.acc_slot_rows, cfg.acc_rows);
             ASSERT_EQ(p.bn % D, 0u);
             ASSERT_EQ(p.kb % D, 0u);
@@ -64,6 +76,23 @@ TEST(Plan, DefaultUsesLargeBlocks) {
   const auto g0 = p.k_groups(512, 0);
   EXPECT_EQ(g0, (std::vector<uint32_t>{32, 64, 128, 128, 128, 32}));
   EXPECT_EQ(p.k_groups(512, 1), (std::vector<uint32_t>{128, 128, 128, 128}));
+}
+
+// Small shapes on default: B is read once (panel), and the last STORE is short.
+TEST(Plan, SmallShapesUseBPanelsAndShortTail) {
+  const ChipConfig& cfg = find_config("default");
+  const GemmPlan p = plan_gemm(cfg, {128, 128, 128, isa::Dtype::kFp16});
+  EXPECT_EQ(p.panels, 1u);
+  EXPECT_EQ(p.panel_rows, 128u * 128 / 16);
+  EXPECT_EQ(p.m_blocks(128, true), (std::vector<uint32_t>{64, 32, 16, 16}));
+  EXPECT_EQ(p.m_blocks(128, false), (std::vector<uint32_t>{128}));
+  // Long K: one block's STORE is cheap next to the extra GEMM commands of a split.
+  const GemmPlan q = plan_gemm(cfg, {64, 64, 2048, isa::Dtype::kFp16});
+  EXPECT_EQ(q.panels, 1u);
+  EXPECT_EQ(q.m_tail_min, 0u);
+  // B too large for the scratchpad: the slot scheme (B re-read per M block).
+  const GemmPlan big = plan_gemm(cfg, {512, 512, 4096, isa::Dtype::kFp16});
+  EXPECT_EQ(big.panels, 0u);
 }
 
 TEST(HostRegion, OverlapMatchesBruteForce) {

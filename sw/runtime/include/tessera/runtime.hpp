@@ -73,8 +73,19 @@ struct GemmPlan {
   uint32_t spad_slots = 0, acc_slots = 0;
   uint32_t spad_slot_rows = 0, acc_slot_rows = 0;
   uint32_t a_slot_rows = 0;  // B's part of a slot starts here
+  // B panel mode (panels > 0): the whole K x bn panel of B for a column block is loaded
+  // once, into one of `panels` buffers of `panel_rows` rows at the start of the
+  // scratchpad, and reused by every M block of that column; the slots then hold A only
+  // and start after the panels. Column blocks are the outer loop.
+  uint32_t panels = 0, panel_rows = 0;
+  // M blocks of the last column block: bm rows each, then the last 2 bm rows or less are
+  // halved down to `m_tail_min` rows (0: no halving), so that the STORE of the last block,
+  // which nothing hides, is short (B panel mode only).
+  uint32_t m_tail_min = 0;
   // K group sizes of block `block` (in order, summing to k).
   std::vector<uint32_t> k_groups(uint32_t k, size_t block) const;
+  // Row counts of the M blocks (in order, summing to m) of a column block.
+  std::vector<uint32_t> m_blocks(uint32_t m, bool last_column) const;
   std::string describe() const;
 };
 

@@ -41,6 +41,11 @@ module ts_pipe #(
     assign data[(s+1)*Width +: Width] = data_q;
   end
 
+  if (Depth == 0) begin : g_wire
+    logic unused_clk;  // Depth 0: a wire (combinational users of pipelined units)
+    assign unused_clk = clk_i ^ rst_ni;
+  end
+
   assign valid_o = valid[Depth];
   assign data_o  = data[Depth*Width +: Width];
 

@@ -5,6 +5,7 @@
 #include "tessera/adamw.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -136,6 +137,28 @@ float combined_grad_scale(double inv_loss_scale, double clip_coef) {
     refuse("combined_grad_scale: clip_coef must be in [0, 1]", clip_coef);
   }
   return to_fp32("combined_grad_scale: inv_loss_scale * clip_coef", inv_loss_scale * clip_coef);
+}
+
+golden::AdamWScalarBits scalar_bits(const AdamWScalars& s, golden::GradFmt grad_fmt,
+                                    golden::Fmt16 p16_fmt) {
+  auto bits = [](float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return u;
+  };
+  golden::AdamWScalarBits b;
+  b.inv_loss_scale = bits(s.inv_loss_scale);
+  b.decay = bits(s.decay);
+  b.one_minus_b1 = bits(s.one_minus_b1);
+  b.b2 = bits(s.b2);
+  b.one_minus_b2 = bits(s.one_minus_b2);
+  b.bc2_sqrt = bits(s.bc2_sqrt);
+  b.eps = bits(s.eps);
+  b.neg_step = bits(s.neg_step);
+  b.decay_enabled = s.decay_enabled;
+  b.grad_fmt = grad_fmt;
+  b.p16_fmt = p16_fmt;
+  return b;
 }
 
 }  // namespace tessera

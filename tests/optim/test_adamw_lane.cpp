@@ -13,6 +13,7 @@
 #include "Vts_adamw_lane.h"
 #include "Vts_adamw_lane_d1.h"
 #include "sim.hpp"
+#include "tessera/adamw.hpp"
 #include "tessera/golden/adamw.hpp"
 #include "test_util.hpp"
 
@@ -33,21 +34,12 @@ constexpr uint32_t lane_latency(uint32_t div_bits) {
   return 8 + 3 * ((27 + div_bits - 1) / div_bits + 2);
 }
 
-// Host scalars for one step (PyTorch: bias corrections in double, rounded once to FP32).
-AdamWScalarBits scalars(double lr, double b1, double b2, double eps, double wd, uint64_t t,
-                        double inv_ls, GradFmt gf) {
-  AdamWScalarBits s;
-  s.inv_loss_scale = bits(float(inv_ls));
-  s.decay = bits(float(1.0 - lr * wd));
-  s.decay_enabled = wd != 0.0;
-  s.one_minus_b1 = bits(float(1.0 - b1));
-  s.b2 = bits(float(b2));
-  s.one_minus_b2 = bits(float(1.0 - b2));
-  s.bc2_sqrt = bits(float(std::sqrt(1.0 - std::pow(b2, double(t)))));
-  s.eps = bits(float(eps));
-  s.neg_step = bits(float(-(lr / (1.0 - std::pow(b1, double(t))))));
-  s.grad_fmt = gf;
-  return s;
+// Host scalars for one step, as the runtime computes them (tessera::adamw_scalars).
+AdamWScalarBits scalars(double lr, double wd, uint64_t t, double loss_scale, GradFmt gf) {
+  AdamWHyper h;
+  h.lr = lr;
+  h.weight_decay = wd;
+  return scalar_bits(adamw_scalars(h, t, loss_scale), gf, golden::Fmt16::kFp16);
 }
 
 // Operand generator: mostly ordinary values of a plausible magnitude, sometimes
@@ -138,9 +130,8 @@ void random_vectors(uint32_t div_bits, uint64_t n) {
   const uint32_t lat = lane_latency(div_bits);
   for (int cfg = 0; cfg < 12; ++cfg) {
     const GradFmt gf = GradFmt(cfg % 3);
-    AdamWScalarBits s = scalars(std::ldexp(1.0, -int(r() % 14)), 0.9, 0.999, 1e-8,
-                                (cfg & 4) ? 0.0 : 0.01, 1 + r() % 3000,
-                                std::ldexp(1.0, -int(r() % 20)), gf);
+    AdamWScalarBits s = scalars(std::ldexp(1.0, -int(r() % 14)), (cfg & 4) ? 0.0 : 0.01,
+                                1 + r() % 3000, std::ldexp(1.0, int(r() % 20)), gf);
     s.p16_fmt = (cfg & 8) ? golden::Fmt16::kBf16 : golden::Fmt16::kFp16;
     if (cfg == 11) {  // special scalars too
       s.eps = operand(r, -20);
@@ -203,7 +194,9 @@ TEST(AdamWLane, ThousandStepsFedBack) {
   LaneHarness<Vts_adamw_lane> h(seed);
   const uint32_t lat = lane_latency(3);
   const size_t n = 37;
-  const double lr = 1e-3, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01;
+  const AdamWHyper hyper;  // PyTorch defaults: lr 1e-3, betas 0.9 / 0.999, eps 1e-8, wd 0.01
+  const double lr = hyper.lr, b1 = hyper.beta1, b2 = hyper.beta2, eps = hyper.eps,
+               wd = hyper.weight_decay;
   std::normal_distribution<double> nd(0.0, 1.0);
   std::vector<uint32_t> p(n), m(n, 0), v(n, 0);
   std::vector<double> p64(n), m64(n, 0), v64(n, 0);
@@ -213,7 +206,7 @@ TEST(AdamWLane, ThousandStepsFedBack) {
     p64[i] = x;
   }
   for (uint64_t t = 1; t <= 1000; ++t) {
-    const AdamWScalarBits s = scalars(lr, b1, b2, eps, wd, t, 1.0 / 1024, GradFmt::kFp32);
+    const AdamWScalarBits s = scalars(lr, wd, t, 1024, GradFmt::kFp32);
     h.set_scalars(s);
     std::vector<uint32_t> grad(n);
     std::vector<golden::AdamWElement> want(n);

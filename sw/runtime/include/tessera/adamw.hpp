@@ -16,6 +16,7 @@
 
 #include <cstdint>
 
+#include "tessera/golden/adamw.hpp"
 #include "tessera/span.hpp"
 
 namespace tessera {
@@ -65,6 +66,11 @@ struct AdamWScalars {
 // the chip always uses the first form, so its order is PyTorch's for beta1 > 0.5 (the
 // default 0.9 and every usual setting).
 AdamWScalars adamw_scalars(const AdamWHyper& h, uint64_t step, double loss_scale);
+
+// The scalars as the optimizer lane (and golden::adamw_element) takes them: FP32 bit
+// patterns, with the gradient's storage format and the format of the p copy.
+golden::AdamWScalarBits scalar_bits(const AdamWScalars& s, golden::GradFmt grad_fmt,
+                                    golden::Fmt16 p16_fmt);
 
 // Dynamic loss scaling as torch.cuda.amp.GradScaler (torch.amp.GradScaler) with its
 // defaults, update() being PyTorch's _amp_update_scale_. The scale is held in FP32 as

@@ -1,15 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // FP32 square root, fully pipelined: one operation per cycle, bit-exact with ts_fp32_sqrt.
-//
-// The same decode (ts_fp32_sqrt_pre), restoring recurrence (ts_fp32_sqrt_step) and
-// rounding (ts_fp32_divsqrt_post) as the iterative square root, unrolled: a register
-// after the decode, then NumStages = ceil(27 / BitsPerStage) stages of BitsPerStage root
-// bits each (the last stage takes the rest), then the rounding and a result register.
-// Latency = NumStages + 2 cycles for every input (specials included), e.g. 11 for
-// BitsPerStage = 3 and 29 for 1. Every stage is a ts_pipe: valid bits are reset, data
-// registers load only when their valid is set. There is no back-pressure.
-`include "ts_assert.svh"
-
+// Latency = ceil(27 / BitsPerStage) + 2 cycles for every input (ts_fp32_divsqrt_pipe).
 module ts_fp32_sqrt_pipe #(
   parameter int unsigned BitsPerStage = 3
 ) (
@@ -22,124 +13,15 @@ module ts_fp32_sqrt_pipe #(
   output logic [ts_pkg::FlagW-1:0] flags_o
 );
 
-  localparam int unsigned QBits     = 27;
-  localparam int unsigned NumStages = (QBits + BitsPerStage - 1) / BitsPerStage;
-  localparam int unsigned LastBits  = QBits - (NumStages - 1) * BitsPerStage;
-  localparam int unsigned RemW      = QBits + 3;
-  localparam int unsigned RadW      = 26;
-  // The root's biased exponent lies in [52, 191] (ts_fp32_sqrt_pre); 10 bits carry it
-  // down the pipeline and it is sign-extended back to 12 for the rounding.
-  localparam int unsigned ExpW      = 10;
-  // Per-operation fields that pass every stage unchanged: sign, spec, spec_nan,
-  // spec_inf, spec_flags, exp.
-  localparam int unsigned MetaW     = 4 + ts_pkg::FlagW + ExpW;
-
-  // ---- Decode ----
-  logic        pre_sign, pre_spec, pre_spec_nan, pre_spec_inf;
-  logic [ts_pkg::FlagW-1:0] pre_spec_flags;
-  logic signed [11:0] pre_exp;
-  logic [RadW-1:0] pre_rad;
-
-  ts_fp32_sqrt_pre u_pre (
-    .a_i         (a_i),
-    .sign_o      (pre_sign),
-    .spec_o      (pre_spec),
-    .spec_nan_o  (pre_spec_nan),
-    .spec_inf_o  (pre_spec_inf),
-    .spec_flags_o(pre_spec_flags),
-    .exp_o       (pre_exp),
-    .rad_o       (pre_rad)
+  ts_fp32_divsqrt_pipe #(.Sqrt(1'b1), .BitsPerStage(BitsPerStage)) u_pipe (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .in_valid_i (in_valid_i),
+    .a_i        (a_i),
+    .b_i        ('0),
+    .out_valid_o(out_valid_o),
+    .res_o      (res_o),
+    .flags_o    (flags_o)
   );
-
-  // ---- Pipeline: index 0 is the registered decode, index s + 1 the output of stage s ----
-  logic [NumStages:0]             valid;
-  logic [MetaW*(NumStages+1)-1:0] meta;
-  logic [RemW*(NumStages+1)-1:0]  rem;
-  logic [RadW*(NumStages+1)-1:0]  rad;
-  logic [QBits*(NumStages+1)-1:0] root;
-
-  ts_pipe #(.Width(MetaW + RadW), .Depth(1)) u_pipe_pre (
-    .clk_i  (clk_i),
-    .rst_ni (rst_ni),
-    .valid_i(in_valid_i),
-    .data_i ({pre_sign, pre_spec, pre_spec_nan, pre_spec_inf, pre_spec_flags,
-              pre_exp[ExpW-1:0], pre_rad}),
-    .valid_o(valid[0]),
-    .data_o ({meta[0 +: MetaW], rad[0 +: RadW]})
-  );
-  assign rem[0 +: RemW]   = '0;
-  assign root[0 +: QBits] = '0;
-
-  for (genvar s = 0; s < NumStages; s++) begin : g_stage
-    localparam int unsigned Digits = (s == NumStages - 1) ? LastBits : BitsPerStage;
-    logic [RemW-1:0]  rem_d;
-    logic [RadW-1:0]  rad_d;
-    logic [QBits-1:0] root_d;
-
-    ts_fp32_sqrt_step #(.Digits(Digits)) u_step (
-      .rem_i (rem[s*RemW +: RemW]),
-      .rad_i (rad[s*RadW +: RadW]),
-      .root_i(root[s*QBits +: QBits]),
-      .rem_o (rem_d),
-      .rad_o (rad_d),
-      .root_o(root_d)
-    );
-
-    ts_pipe #(.Width(MetaW + RemW + RadW + QBits), .Depth(1)) u_pipe (
-      .clk_i  (clk_i),
-      .rst_ni (rst_ni),
-      .valid_i(valid[s]),
-      .data_i ({meta[s*MetaW +: MetaW], rem_d, rad_d, root_d}),
-      .valid_o(valid[s+1]),
-      .data_o ({meta[(s+1)*MetaW +: MetaW], rem[(s+1)*RemW +: RemW],
-                rad[(s+1)*RadW +: RadW], root[(s+1)*QBits +: QBits]})
-    );
-  end
-
-  // ---- Rounding of the last stage, then the result register ----
-  logic        fin_sign, fin_spec, fin_spec_nan, fin_spec_inf;
-  logic [ts_pkg::FlagW-1:0] fin_spec_flags;
-  logic [ExpW-1:0]  fin_exp;
-  logic [RemW-1:0]  fin_rem;
-  logic [QBits-1:0] fin_root;
-  logic [31:0] res_d;
-  logic [ts_pkg::FlagW-1:0] flags_d;
-
-  assign {fin_sign, fin_spec, fin_spec_nan, fin_spec_inf, fin_spec_flags, fin_exp} =
-      meta[NumStages*MetaW +: MetaW];
-  assign fin_rem  = rem[NumStages*RemW +: RemW];
-  assign fin_root = root[NumStages*QBits +: QBits];
-
-  ts_fp32_divsqrt_post u_post (
-    .sign_i      (fin_sign),
-    .spec_i      (fin_spec),
-    .spec_nan_i  (fin_spec_nan),
-    .spec_inf_i  (fin_spec_inf),
-    .spec_flags_i(fin_spec_flags),
-    .exp_i       ({{(12 - ExpW){fin_exp[ExpW-1]}}, fin_exp}),
-    .mant_i      ({fin_root[QBits-1:1], fin_root[0] | (fin_rem != '0)}),
-    .res_o       (res_d),
-    .flags_o     (flags_d)
-  );
-
-  ts_pipe #(.Width(32 + ts_pkg::FlagW), .Depth(1)) u_pipe_out (
-    .clk_i  (clk_i),
-    .rst_ni (rst_ni),
-    .valid_i(valid[NumStages]),
-    .data_i ({res_d, flags_d}),
-    .valid_o(out_valid_o),
-    .data_o ({res_o, flags_o})
-  );
-
-  // The radicand is fully consumed by the last step (all zeros; synthesis drops those
-  // registers); the exponent's top bits are sign copies (checked below).
-  logic unused_rad;
-  assign unused_rad = ^{rad[NumStages*RadW +: RadW], pre_exp[11:ExpW]};
-
-  // Assertions
-  `TS_ASSERT_INIT(a_bits_per_stage, BitsPerStage >= 1 && BitsPerStage <= QBits,
-                  "BitsPerStage must be 1..27")
-  `TS_ASSERT(a_exp_range, in_valid_i |-> (pre_exp[11:ExpW-1] == '0 || pre_exp[11:ExpW-1] == '1),
-             clk_i, rst_ni, "root exponent does not fit ExpW bits")
 
 endmodule

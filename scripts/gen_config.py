@@ -17,7 +17,9 @@ FIELDS = [  # (toml key, SV name, C++ name, check)
     ("max_writes", "MaxWrites", "max_writes"),
     ("queue_depth", "QueueDepth", "queue_depth"),
     ("clock_gating", "ClockGating", "clock_gating"),
+    ("adamw_lanes", "AdamwLanes", "adamw_lanes"),
 ]
+ZERO_OK = {"adamw_lanes"}  # 0: the configuration has no AdamW unit
 BOOLS = {"clock_gating"}
 
 
@@ -33,7 +35,9 @@ def check(name, c):
                 errs.append(f"{key} must be true or false")
             else:
                 c[key] = int(c[key])
-        elif not isinstance(c.get(key), int) or isinstance(c.get(key), bool) or c[key] <= 0:
+        elif not isinstance(c.get(key), int) or isinstance(c.get(key), bool) or c[key] < 0:
+            errs.append(f"{key} must be a non-negative integer")
+        elif c[key] == 0 and key not in ZERO_OK:
             errs.append(f"{key} must be a positive integer")
     if errs:
         raise SystemExit(f"config {name}: " + "; ".join(errs))
@@ -48,6 +52,8 @@ def check(name, c):
         errs.append("acc_rows must be at least 4 (two halves)")
     if c["spad_rows"] < c["spad_banks"]:
         errs.append("spad_rows must be at least spad_banks")
+    if c["adamw_lanes"] > 15 or (c["adamw_lanes"] and (c["bus_bytes"] // 4) % c["adamw_lanes"]):
+        errs.append("adamw_lanes must be 0 or divide bus_bytes/4 (FP32 elements per beat), at most 15")
     if c["max_writes"] < 2:
         errs.append("max_writes must be at least 2")
     if errs:

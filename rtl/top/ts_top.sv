@@ -26,7 +26,7 @@ module ts_top #(
   // 1: each unit (load, execute, store) runs on its own gated clock, on only while it has
   // work; 0: one free-running clock (FPGA flows).
   parameter bit          ClockGating = 1'b1,
-  // AdamW elements per cycle (rtl/optim/ts_adamw); 0: no AdamW unit (ADAMW is refused).
+  // AdamW elements per cycle of rtl/optim/ts_adamw. 0: no AdamW unit, ADAMW is refused.
   parameter int unsigned AdamwLanes = 1,
   localparam int unsigned BusBytes  = 2 * Dim,
   localparam int unsigned DW        = BusBytes * 8

@@ -17,5 +17,7 @@ int bench_arith(const std::vector<std::string>& args);  // tessera bench arith
 int gemm(const std::vector<std::string>& args);         // tessera gemm
 int bench_gemm(const std::vector<std::string>& args);   // tessera bench gemm
 int demo(const std::vector<std::string>& args);         // tessera demo
+int adamw(const std::vector<std::string>& args);        // tessera adamw
+int bench_adamw(const std::vector<std::string>& args);  // tessera bench adamw
 
 }  // namespace tessera::cli

@@ -27,8 +27,11 @@ constexpr const char* kUsage =
     "                 golden model and an independent reference; print a summary\n"
     "  gemm           one GEMM on the chip (or its functional model), checked against\n"
     "                 the golden model and OpenBLAS\n"
+    "  adamw          AdamW optimizer steps on the chip (or its functional model), each\n"
+    "                 checked bit for bit against the golden model, vs the FP64 reference\n"
     "  bench arith    simulation throughput of the arithmetic units (JSON lines)\n"
     "  bench gemm     GEMM cycles, utilization and roofline ratio (JSON with --json)\n"
+    "  bench adamw    AdamW STEP cycles, bytes and bandwidth-bound ratio (JSON with --json)\n"
     "\n"
     "Run 'tessera <command> --help' for the options of a command.\n";
 
@@ -50,15 +53,18 @@ int main(int argc, char** argv) {
     }
     if (cmd == "gemm") return tessera::cli::gemm({args.begin() + 1, args.end()});
     if (cmd == "demo") return tessera::cli::demo({args.begin() + 1, args.end()});
+    if (cmd == "adamw") return tessera::cli::adamw({args.begin() + 1, args.end()});
     if (cmd == "bench") {
       if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
-        std::cout << "usage: tessera bench arith|gemm [options]\n"
+        std::cout << "usage: tessera bench arith|gemm|adamw [options]\n"
                      "Run 'tessera bench <name> --help' for the options.\n";
         return args.size() < 2 ? 2 : 0;
       }
       if (args[1] == "arith") return tessera::cli::bench_arith({args.begin() + 2, args.end()});
       if (args[1] == "gemm") return tessera::cli::bench_gemm({args.begin() + 2, args.end()});
-      throw tessera::cli::UsageError{"unknown benchmark '" + args[1] + "' (known: arith, gemm)"};
+      if (args[1] == "adamw") return tessera::cli::bench_adamw({args.begin() + 2, args.end()});
+      throw tessera::cli::UsageError{"unknown benchmark '" + args[1] +
+                                     "' (known: arith, gemm, adamw)"};
     }
     throw tessera::cli::UsageError{"unknown command '" + cmd + "' (see tessera --help)"};
   } catch (const tessera::cli::UsageError& e) {

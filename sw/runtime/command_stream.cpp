@@ -50,7 +50,7 @@ CommandStream::CommandStream(const ChipConfig& cfg)
 size_t CommandStream::raw(const isa::Words& w) {
   words_.push_back(w);
   const uint32_t op = isa::opcode_of(w);
-  queue_.push_back(op >= 1 && op <= 3 ? isa::queue_of(isa::Opcode(op)) : Queue::kExec);
+  queue_.push_back(op >= 1 && op <= 4 ? isa::queue_of(isa::Opcode(op)) : Queue::kExec);
   return words_.size() - 1;
 }
 
@@ -60,14 +60,14 @@ size_t CommandStream::load(const isa::LoadCmd& c) {
   const std::vector<Rows> rows{{c.sram_addr, 1, 0, uint64_t(c.rows) * per_row}};
   const HostRegion h{c.dram_addr, c.stride, c.rows, c.bytes};
   return add(c.encode(), Queue::kLoad, {}, c.to_acc ? std::vector<Rows>{} : rows, {},
-             c.to_acc ? rows : std::vector<Rows>{}, &h, nullptr);
+             c.to_acc ? rows : std::vector<Rows>{}, {h}, {});
 }
 
 size_t CommandStream::store(const isa::StoreCmd& c) {
   const uint64_t per_row = isa::ceil_div(c.cols, cfg_.dim);
   const HostRegion h{c.dram_addr, c.stride, c.rows, uint64_t(c.cols) * isa::format_bytes(c.format)};
   return add(c.encode(), Queue::kStore, {}, {}, {{c.acc_addr, 1, 0, uint64_t(c.rows) * per_row}},
-             {}, nullptr, &h);
+             {}, {}, {h});
 }
 
 size_t CommandStream::gemm(const isa::GemmCmd& c) {
@@ -77,7 +77,25 @@ size_t CommandStream::gemm(const isa::GemmCmd& c) {
   const Rows b{c.b_addr, c.b_trans ? c.n : c.k, c.b_stride,
                isa::ceil_div(c.b_trans ? c.k : c.n, D)};
   const Rows acc{c.c_addr, c.m, c.c_stride, isa::ceil_div(c.n, D)};
-  return add(c.encode(), Queue::kExec, {a, b}, {}, {acc}, {acc}, nullptr, nullptr);
+  return add(c.encode(), Queue::kExec, {a, b}, {}, {acc}, {acc}, {}, {});
+}
+
+size_t CommandStream::adamw(const isa::AdamwCmd& c) {
+  // Host ranges as the unit accesses them (docs/isa.md "ADAMW"); words a mode ignores
+  // are not accesses. A skipped STEP touches nothing, but whether it is skipped is known
+  // only on the chip: its ranges count.
+  const uint64_t n = c.n;
+  std::vector<HostRegion> rd{{c.scalars_addr, 0, 1, isa::kAdamwScalarBytes},
+                             {c.g_addr, 0, 1, n * isa::grad_bytes(c.gfmt)}};
+  std::vector<HostRegion> wr;
+  if (c.step) {
+    for (uint32_t a : {c.p_addr, c.m_addr, c.v_addr}) {
+      rd.push_back({a, 0, 1, 4 * n});
+      wr.push_back({a, 0, 1, 4 * n});
+    }
+    if (c.p16) wr.push_back({c.p16_addr, 0, 1, 2 * n});
+  }
+  return add(c.encode(), Queue::kExec, {}, {}, {}, {}, rd, wr);
 }
 
 void CommandStream::need_rows(std::vector<RowRec>& recs, const std::vector<Rows>& rows, bool write,
@@ -147,8 +165,8 @@ void CommandStream::add_edge(size_t consumer, size_t producer) {
 
 size_t CommandStream::add(const isa::Words& w, Queue queue, const std::vector<Rows>& spad_rd,
                           const std::vector<Rows>& spad_wr, const std::vector<Rows>& acc_rd,
-                          const std::vector<Rows>& acc_wr, const HostRegion* host_rd,
-                          const HostRegion* host_wr) {
+                          const std::vector<Rows>& acc_wr, const std::vector<HostRegion>& host_rd,
+                          const std::vector<HostRegion>& host_wr) {
   const size_t c = words_.size();
   if (w[0] & isa::kTokenMask) {
     throw std::invalid_argument("CommandStream: token flags are assigned by the stream");
@@ -164,19 +182,17 @@ size_t CommandStream::add(const isa::Words& w, Queue queue, const std::vector<Ro
   need_rows(spad_, spad_wr, true, q, need);
   need_rows(acc_, acc_rd, false, q, need);
   need_rows(acc_, acc_wr, true, q, need);
-  if (host_rd) {
+  for (const HostRegion& r : host_rd) {
     for (const Access& a : host_writes_) {
       const int p = int(queue_[a.cmd]);
-      if (p != q && regions_overlap(a.r, *host_rd)) need[p] = std::max(need[p], int64_t(a.cmd));
+      if (p != q && regions_overlap(a.r, r)) need[p] = std::max(need[p], int64_t(a.cmd));
     }
   }
-  if (host_wr) {
+  for (const HostRegion& r : host_wr) {
     for (const auto* list : {&host_reads_, &host_writes_}) {
       for (const Access& a : *list) {
         const int p = int(queue_[a.cmd]);
-        if (p != q && regions_overlap(a.r, *host_wr)) {
-          need[p] = std::max(need[p], int64_t(a.cmd));
-        }
+        if (p != q && regions_overlap(a.r, r)) need[p] = std::max(need[p], int64_t(a.cmd));
       }
     }
   }
@@ -203,8 +219,8 @@ size_t CommandStream::add(const isa::Words& w, Queue queue, const std::vector<Ro
   mark_rows(spad_, spad_wr, true, q, c);
   mark_rows(acc_, acc_rd, false, q, c);
   mark_rows(acc_, acc_wr, true, q, c);
-  if (host_rd) host_reads_.push_back({c, *host_rd});
-  if (host_wr) host_writes_.push_back({c, *host_wr});
+  for (const HostRegion& r : host_rd) host_reads_.push_back({c, r});
+  for (const HostRegion& r : host_wr) host_writes_.push_back({c, r});
   if (queue == Queue::kExec) last_exec_ = int64_t(c);
   return c;
 }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "tessera/golden/adamw.hpp"
 #include "tessera/golden/arith.hpp"
 #include "tessera/golden/mmu.hpp"
 
@@ -36,7 +37,8 @@ FuncDevice::FuncDevice(const ChipConfig& cfg, const DeviceOptions& opt)
       spad_(size_t(cfg.spad_rows) * cfg.dim),
       acc_(size_t(cfg.acc_rows) * cfg.dim),
       win_csr_(cfg.windows),
-      win_(cfg.windows) {
+      win_(cfg.windows),
+      adamw_acc_(cfg.adamw_lanes, 0u) {
   // SRAMs are not reset on the chip: start from garbage so that reads of rows no LOAD or
   // GEMM wrote show up in results.
   uint64_t s = opt.seed;
@@ -112,6 +114,9 @@ void FuncDevice::soft_reset() {
   err_cmd_ = err_addr_ = 0;
   ring_head_ = ring_tail_ = fetch_tail_ = 0;
   flags_ = 0;
+  std::fill(adamw_acc_.begin(), adamw_acc_.end(), 0u);
+  adamw_sumsq_ = 0;
+  adamw_nonfinite_ = adamw_skipped_ = false;
   perf_.fill(0);
   perf_epoch_ = now_;
   fetch_time_ = now_;
@@ -241,7 +246,8 @@ uint32_t FuncDevice::csr_read(uint32_t addr) {
     case c::kVersion:
       return c::kVersionValue;
     case c::kCfgDim:
-      return cfg_.dim | (cfg_.bus_bytes << 8) | ((cfg_.windows & 0xfu) << 16);
+      return cfg_.dim | (cfg_.bus_bytes << 8) | ((cfg_.windows & 0xfu) << 16) |
+             ((cfg_.adamw_lanes & 0xfu) << c::kCfgDimAdamwLanesLsb);
     case c::kCfgSpadRows:
       return cfg_.spad_rows;
     case c::kCfgAccRows:
@@ -278,6 +284,11 @@ uint32_t FuncDevice::csr_read(uint32_t addr) {
       return ring_tail_;
     case c::kFlags:
       return flags_;
+    case c::kAdamwSumsq:
+      return adamw_sumsq_;
+    case c::kAdamwStatus:
+      return (adamw_nonfinite_ ? c::kAdamwStatusNonfinite : 0u) |
+             (adamw_skipped_ ? c::kAdamwStatusSkipped : 0u);
     default:
       return 0;
   }
@@ -390,6 +401,8 @@ bool FuncDevice::step_queue(int q) {
   isa::LoadCmd ld;
   isa::StoreCmd st;
   isa::GemmCmd gm;
+  isa::AdamwCmd aw;
+  const bool is_adamw = isa::opcode_of(p.w) == uint32_t(isa::Opcode::kAdamw);
   if (q == kLoadQ) {
     ld = isa::LoadCmd::decode(p.w);
     if (!in_window(ld.dram_addr, uint64_t(ld.rows - 1) * ld.stride + ld.bytes,
@@ -402,6 +415,10 @@ bool FuncDevice::step_queue(int q) {
     if (!in_window(st.dram_addr, uint64_t(st.rows - 1) * st.stride + row, isa::csr::kPermWrite)) {
       return refuse(ErrCode::kWindow, st.dram_addr);
     }
+  } else if (is_adamw) {
+    aw = isa::AdamwCmd::decode(p.w);
+    uint32_t base = 0;
+    if (adamw_window_error(aw, &base)) return refuse(ErrCode::kWindow, base);
   } else {
     gm = isa::GemmCmd::decode(p.w);
     if (gm.a_trans && !opt_.a_trans_supported) return refuse(ErrCode::kMmu, 0);
@@ -421,6 +438,9 @@ bool FuncDevice::step_queue(int q) {
     start = std::max(start, token_time_[c].front());
     token_time_[c].pop_front();
   }
+  if (is_adamw) {  // it has the bus alone: no LOAD or STORE runs while it does
+    start = std::max({start, unit_free_[kLoadQ], unit_free_[kStoreQ]});
+  }
   q_[q].pop_front();
   started_[q].push_back(start);
   if (started_[q].size() > cfg_.queue_depth) started_[q].pop_front();
@@ -435,11 +455,17 @@ bool FuncDevice::step_queue(int q) {
     dur = exec_load(ld, &err, &err_addr);
   } else if (q == kStoreQ) {
     dur = exec_store(st, &err, &err_addr);
+  } else if (is_adamw) {
+    dur = exec_adamw(aw, &err, &err_addr);
   } else {
     dur = exec_gemm(gm);
   }
   const uint64_t finish = start + dur;
   unit_free_[q] = finish;
+  if (is_adamw) {
+    unit_free_[kLoadQ] = std::max(unit_free_[kLoadQ], finish);
+    unit_free_[kStoreQ] = std::max(unit_free_[kStoreQ], finish);
+  }
   perf_[q == kLoadQ   ? isa::kPerfLoadBusy
         : q == kExecQ ? isa::kPerfExecBusy
                       : isa::kPerfStoreBusy] += dur;
@@ -638,6 +664,154 @@ uint64_t FuncDevice::exec_gemm(const isa::GemmCmd& c) {
   const uint64_t active = uint64_t(tiles) * steps * c.m;
   perf_[isa::kPerfMmuActive] += active;
   return uint64_t(tiles) * steps * std::max<uint64_t>(c.m, D) + 2 * D + 4;
+}
+
+// ---------------------------------------------------------------------------------------
+// ADAMW
+
+bool FuncDevice::adamw_window_error(const isa::AdamwCmd& c, uint32_t* base) const {
+  namespace cs = isa::csr;
+  const uint64_t n = c.n;
+  struct Range {
+    uint32_t addr;
+    uint64_t bytes;
+    uint32_t perm;
+  };
+  std::vector<Range> ranges{{c.scalars_addr, isa::kAdamwScalarBytes, cs::kPermRead},
+                            {c.g_addr, n * isa::grad_bytes(c.gfmt), cs::kPermRead}};
+  if (c.step) {
+    for (uint32_t a : {c.p_addr, c.m_addr, c.v_addr}) {
+      ranges.push_back({a, 4 * n, cs::kPermRead | cs::kPermWrite});
+    }
+    if (c.p16) ranges.push_back({c.p16_addr, 2 * n, cs::kPermWrite});
+  }
+  for (const Range& r : ranges) {
+    if (!in_window(r.addr, r.bytes, r.perm)) {  // 64-bit: a range past 2^32 is outside
+      *base = r.addr;
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+uint32_t le32(const uint8_t* b) {
+  return uint32_t(b[0]) | (uint32_t(b[1]) << 8) | (uint32_t(b[2]) << 16) | (uint32_t(b[3]) << 24);
+}
+void put32(uint8_t* b, uint32_t v) {
+  for (int k = 0; k < 4; ++k) b[k] = uint8_t(v >> (8 * k));
+}
+
+}  // namespace
+
+uint64_t FuncDevice::exec_adamw(const isa::AdamwCmd& c, ErrCode* err, uint32_t* err_addr) {
+  const uint64_t B = cfg_.bus_bytes, n = c.n, L = cfg_.adamw_lanes;
+  const uint64_t gb = isa::grad_bytes(c.gfmt);
+  auto beats = [&](uint64_t bytes) { return (bytes + B - 1) / B; };  // ranges are aligned
+  if (c.step && c.skip && adamw_nonfinite_) {
+    adamw_skipped_ = true;  // reads and writes nothing
+    return 2;
+  }
+  // Bus errors (test hook): every range the command reads, then the ones it writes.
+  {
+    std::vector<std::pair<uint64_t, uint64_t>> rs{{c.scalars_addr, isa::kAdamwScalarBytes},
+                                                  {c.g_addr, n * gb}};
+    if (c.step) {
+      for (uint32_t a : {c.p_addr, c.m_addr, c.v_addr}) rs.push_back({a, 4 * n});
+      if (c.p16) rs.push_back({c.p16_addr, 2 * n});
+    }
+    uint64_t ea = 0;
+    for (const auto& r : rs) {
+      if (bus_error(r.first, 1, r.second, r.second, &ea)) {
+        *err = ErrCode::kBus;
+        *err_addr = uint32_t(ea);
+        return 4 + opt_.mem_latency;
+      }
+    }
+  }
+  uint8_t sb[isa::kAdamwScalarBytes];
+  mem_read(c.scalars_addr, sb, sizeof sb);
+  golden::AdamWScalarBits s;
+  s.inv_loss_scale = le32(sb + 0);
+  s.decay = le32(sb + 4);
+  s.one_minus_b1 = le32(sb + 8);
+  s.b2 = le32(sb + 12);
+  s.one_minus_b2 = le32(sb + 16);
+  s.bc2_sqrt = le32(sb + 20);
+  s.eps = le32(sb + 24);
+  s.neg_step = le32(sb + 28);
+  s.decay_enabled = c.decay;
+  s.grad_fmt = c.gfmt;
+  s.p16_fmt = c.p16fmt;
+  uint64_t rd = beats(isa::kAdamwScalarBytes) + beats(n * gb), wr = 0;
+
+  constexpr uint64_t kChunk = 4096;
+  std::vector<uint8_t> g(kChunk * 4), p(kChunk * 4), m(kChunk * 4), v(kChunk * 4), h(kChunk * 2);
+  uint8_t fl = 0;
+  if (!c.step) {
+    if (c.clear) {
+      std::fill(adamw_acc_.begin(), adamw_acc_.end(), 0u);
+      adamw_nonfinite_ = false;
+    }
+    for (uint64_t i0 = 0; i0 < n; i0 += kChunk) {
+      const uint64_t k = std::min(kChunk, n - i0);
+      mem_read(c.g_addr + i0 * gb, g.data(), k * gb);
+      for (uint64_t i = 0; i < k; ++i) {
+        const uint32_t raw = gb == 4 ? le32(&g[4 * i]) : uint32_t(g[2 * i] | (g[2 * i + 1] << 8));
+        const golden::AdamWScan r = golden::adamw_scan(s, raw);
+        fl |= r.flags;
+        adamw_nonfinite_ = adamw_nonfinite_ || r.nonfinite;
+        uint32_t& acc = adamw_acc_[(i0 + i) % L];
+        acc = golden::fp32_add(acc, r.gsq).bits;  // not in FLAGS (docs/isa.md)
+      }
+    }
+    uint32_t sum = adamw_acc_[0];
+    for (uint64_t l = 1; l < L; ++l) sum = golden::fp32_add(sum, adamw_acc_[l]).bits;
+    adamw_sumsq_ = sum;
+  } else {
+    adamw_skipped_ = false;
+    rd += 3 * beats(4 * n);
+    wr = 3 * beats(4 * n) + (c.p16 ? beats(2 * n) : 0);
+    for (uint64_t i0 = 0; i0 < n; i0 += kChunk) {
+      const uint64_t k = std::min(kChunk, n - i0);
+      mem_read(c.g_addr + i0 * gb, g.data(), k * gb);
+      mem_read(c.p_addr + i0 * 4, p.data(), k * 4);
+      mem_read(c.m_addr + i0 * 4, m.data(), k * 4);
+      mem_read(c.v_addr + i0 * 4, v.data(), k * 4);
+      for (uint64_t i = 0; i < k; ++i) {
+        const uint32_t raw = gb == 4 ? le32(&g[4 * i]) : uint32_t(g[2 * i] | (g[2 * i + 1] << 8));
+        const golden::AdamWElement e =
+            golden::adamw_element(s, raw, le32(&p[4 * i]), le32(&m[4 * i]), le32(&v[4 * i]));
+        fl |= e.flags;
+        put32(&p[4 * i], e.p);
+        put32(&m[4 * i], e.m);
+        put32(&v[4 * i], e.v);
+        h[2 * i] = uint8_t(e.p16);
+        h[2 * i + 1] = uint8_t(e.p16 >> 8);
+      }
+      std::vector<std::pair<uint64_t, const uint8_t*>> outs{{c.p_addr + i0 * 4, p.data()},
+                                                            {c.m_addr + i0 * 4, m.data()},
+                                                            {c.v_addr + i0 * 4, v.data()}};
+      for (const auto& o : outs) {
+        mem_write(o.first, o.second, k * 4);
+        for (uint64_t pg = o.first >> 12; pg <= (o.first + k * 4 - 1) >> 12; ++pg) {
+          chip_pages_.insert(pg);
+        }
+      }
+      if (c.p16) {
+        const uint64_t a = c.p16_addr + i0 * 2;
+        mem_write(a, h.data(), k * 2);
+        for (uint64_t pg = a >> 12; pg <= (a + k * 2 - 1) >> 12; ++pg) chip_pages_.insert(pg);
+      }
+    }
+    perf_[isa::kPerfBytesWritten] += 12 * n + (c.p16 ? 2 * n : 0);
+  }
+  flags_ |= fl;
+  perf_[isa::kPerfBytesRead] += rd * B;
+  const uint64_t lanes = (n + L - 1) / L;
+  if (!c.step) return 4 + 2 * uint64_t(opt_.mem_latency) + std::max(lanes, rd);
+  return 4 + 3 * uint64_t(opt_.mem_latency) + 41 + std::max({lanes, rd, wr});
 }
 
 }  // namespace tessera

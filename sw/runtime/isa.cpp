@@ -201,6 +201,67 @@ bool GemmCmd::operator==(const GemmCmd& o) const {
          b_stride == o.b_stride && c_stride == o.c_stride;
 }
 
+const char* grad_fmt_name(golden::GradFmt f) {
+  switch (f) {
+    case golden::GradFmt::kFp32:
+      return "fp32";
+    case golden::GradFmt::kFp16:
+      return "fp16";
+    case golden::GradFmt::kBf16:
+      return "bf16";
+  }
+  return "gfmt3";
+}
+
+Words AdamwCmd::encode() const {
+  using namespace field;
+  Words w{};
+  w[0] = uint32_t(Opcode::kAdamw) | tok.bits();
+  kAdamwStep.put(w, step);
+  kAdamwGfmt.put(w, uint32_t(gfmt));
+  kAdamwClear.put(w, clear);
+  kAdamwSkip.put(w, skip);
+  kAdamwP16.put(w, p16);
+  kAdamwP16fmt.put(w, uint32_t(p16fmt));
+  kAdamwDecay.put(w, decay);
+  kAdamwN.put(w, n);
+  kAdamwGAddr.put(w, g_addr);
+  kAdamwPAddr.put(w, p_addr);
+  kAdamwMAddr.put(w, m_addr);
+  kAdamwVAddr.put(w, v_addr);
+  kAdamwP16Addr.put(w, p16_addr);
+  kAdamwScalarsAddr.put(w, scalars_addr);
+  return w;
+}
+
+AdamwCmd AdamwCmd::decode(const Words& w) {
+  using namespace field;
+  AdamwCmd c;
+  c.tok = Tokens::from_bits(w[0]);
+  c.step = kAdamwStep.get(w);
+  c.gfmt = golden::GradFmt(kAdamwGfmt.get(w));
+  c.clear = kAdamwClear.get(w);
+  c.skip = kAdamwSkip.get(w);
+  c.p16 = kAdamwP16.get(w);
+  c.p16fmt = golden::Fmt16(kAdamwP16fmt.get(w));
+  c.decay = kAdamwDecay.get(w);
+  c.n = kAdamwN.get(w);
+  c.g_addr = kAdamwGAddr.get(w);
+  c.p_addr = kAdamwPAddr.get(w);
+  c.m_addr = kAdamwMAddr.get(w);
+  c.v_addr = kAdamwVAddr.get(w);
+  c.p16_addr = kAdamwP16Addr.get(w);
+  c.scalars_addr = kAdamwScalarsAddr.get(w);
+  return c;
+}
+
+bool AdamwCmd::operator==(const AdamwCmd& o) const {
+  return tok_eq(tok, o.tok) && step == o.step && gfmt == o.gfmt && clear == o.clear &&
+         skip == o.skip && p16 == o.p16 && p16fmt == o.p16fmt && decay == o.decay && n == o.n &&
+         g_addr == o.g_addr && p_addr == o.p_addr && m_addr == o.m_addr && v_addr == o.v_addr &&
+         p16_addr == o.p16_addr && scalars_addr == o.scalars_addr;
+}
+
 Words reserved_mask(uint32_t opcode) {
   const OpcodeInfo* i = opcode_info(opcode);
   if (i) return i->reserved;
@@ -210,7 +271,7 @@ Words reserved_mask(uint32_t opcode) {
 }
 
 std::string describe(const Words& w) {
-  char buf[256];
+  char buf[320];
   const Tokens t = Tokens::from_bits(w[0]);
   char tk[64];
   std::snprintf(tk, sizeof tk, "%s%s%s%s", t.pop_prev ? " pop_prev" : "",
@@ -236,6 +297,26 @@ std::string describe(const Words& w) {
                     dtype_name(c.dtype), c.a_trans ? " a_trans" : "", c.b_trans ? " b_trans" : "",
                     c.accumulate ? " acc" : "", c.m, c.n, c.k, c.a_addr, c.a_stride, c.b_addr,
                     c.b_stride, c.c_addr, c.c_stride, tk);
+      break;
+    }
+    case uint32_t(Opcode::kAdamw): {
+      AdamwCmd c = AdamwCmd::decode(w);
+      if (!c.step) {
+        std::snprintf(buf, sizeof buf, "ADAMW SCAN %s%s n=%u g=0x%08x scalars=0x%08x%s",
+                      grad_fmt_name(c.gfmt), c.clear ? " clear" : "", c.n, c.g_addr, c.scalars_addr,
+                      tk);
+      } else {
+        char p16[40] = "";
+        if (c.p16) {
+          std::snprintf(p16, sizeof p16, " p16(%s)=0x%08x",
+                        c.p16fmt == golden::Fmt16::kBf16 ? "bf16" : "fp16", c.p16_addr);
+        }
+        std::snprintf(buf, sizeof buf,
+                      "ADAMW STEP %s%s%s n=%u g=0x%08x p=0x%08x m=0x%08x v=0x%08x%s "
+                      "scalars=0x%08x%s",
+                      grad_fmt_name(c.gfmt), c.skip ? " skip" : "", c.decay ? " decay" : "", c.n,
+                      c.g_addr, c.p_addr, c.m_addr, c.v_addr, p16, c.scalars_addr, tk);
+      }
       break;
     }
     default:
@@ -291,11 +372,22 @@ ErrCode check_gemm(const GemmCmd& c, const ChipConfig& cfg) {
   return ErrCode::kNone;
 }
 
+// Sizes, then the format, then (last, docs/isa.md) the alignment of all six address
+// words whatever the mode: the fetcher checks the words, not what the mode uses.
+ErrCode check_adamw(const AdamwCmd& c) {
+  if (c.n == 0) return ErrCode::kDims;
+  if (uint32_t(c.gfmt) == 3) return ErrCode::kDtype;
+  const uint32_t any = c.g_addr | c.p_addr | c.m_addr | c.v_addr | c.p16_addr | c.scalars_addr;
+  if (any % kAdamwAlign != 0) return ErrCode::kAlign;
+  return ErrCode::kNone;
+}
+
 }  // namespace
 
 ErrCode check_command(const Words& w, const ChipConfig& cfg) {
   const uint32_t op = opcode_of(w);
   if (!opcode_info(op)) return ErrCode::kOpcode;
+  if (op == uint32_t(Opcode::kAdamw) && cfg.adamw_lanes == 0) return ErrCode::kOpcode;
   const Words mask = reserved_mask(op);
   for (size_t i = 0; i < w.size(); ++i) {
     if (w[i] & mask[i]) return ErrCode::kReserved;
@@ -307,6 +399,8 @@ ErrCode check_command(const Words& w, const ChipConfig& cfg) {
       return check_store(StoreCmd::decode(w), cfg);
     case Opcode::kGemm:
       return check_gemm(GemmCmd::decode(w), cfg);
+    case Opcode::kAdamw:
+      return check_adamw(AdamwCmd::decode(w));
   }
   return ErrCode::kOpcode;
 }

@@ -3,6 +3,8 @@
 #include "tessera/runtime.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <sstream>
@@ -190,7 +192,9 @@ void Runtime::init_chip() {
   if (dev_.csr_read(c::kId) != c::kIdValue) {
     throw std::runtime_error("Runtime: device ID is not 'TSAR'");
   }
-  const uint32_t windows = (dev_.csr_read(c::kCfgDim) >> 16) & 0xfu;
+  const uint32_t cfg_dim = dev_.csr_read(c::kCfgDim);
+  const uint32_t windows = (cfg_dim >> 16) & 0xfu;
+  adamw_lanes_ = (cfg_dim >> c::kCfgDimAdamwLanesLsb) & ((1u << c::kCfgDimAdamwLanesWidth) - 1);
   for (uint32_t i = 0; i < windows; ++i) {
     dev_.csr_write(c::win_base(i), i == 0 ? opt_.dram_base : 0);
     dev_.csr_write(c::win_last(i), i == 0 ? opt_.dram_base + (opt_.dram_size - 1) : 0);
@@ -281,6 +285,11 @@ uint64_t budget(const CommandStream& s, const ChipConfig& cfg) {
         const isa::GemmCmd c = isa::GemmCmd::decode(w);
         est += uint64_t(isa::ceil_div(c.n, cfg.dim)) * isa::ceil_div(c.k, cfg.dim) *
                std::max<uint64_t>(c.m, cfg.dim);
+        break;
+      }
+      case 0x04: {  // ADAMW: up to 16 bytes read per element, at least one element a cycle
+        const isa::AdamwCmd c = isa::AdamwCmd::decode(w);
+        est += uint64_t(c.n) * 16 / cfg.bus_bytes + c.n + 1000;
         break;
       }
       default:
@@ -670,6 +679,196 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
 RunStats Runtime::gemm(const GemmArgs& g, GemmPlan* plan) {
   const CommandStream s = build_gemm(g, plan);
   return run(s);
+}
+
+// ---------------------------------------------------------------------------------------
+// AdamW
+
+namespace {
+
+[[noreturn]] void adamw_bad(const std::string& m) {
+  throw std::invalid_argument("adamw_step: " + m);
+}
+
+uint32_t f32_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+}  // namespace
+
+void Runtime::check_adamw_args(const std::vector<AdamWTensor>& ts,
+                               const AdamWStepOptions& o) const {
+  if (adamw_lanes_ == 0) {
+    adamw_bad("the device has no AdamW unit (CFG_DIM.adamw_lanes = 0, " + dev_.backend() +
+              " backend)");
+  }
+  if (ts.empty()) adamw_bad("no tensors");
+  if (uint32_t(o.grad_fmt) > 2) adamw_bad("grad_fmt must be fp32, fp16 or bf16");
+  if (uint32_t(o.p16_fmt) > 1) adamw_bad("p16_fmt must be fp16 or bf16");
+  struct Range {
+    uint64_t lo, hi;  // [lo, hi)
+    std::string what;
+  };
+  std::vector<Range> ranges;
+  const uint64_t win_lo = opt_.dram_base, win_hi = win_lo + opt_.dram_size;
+  auto add = [&](const Buffer& b, uint64_t bytes, size_t i, const char* name) {
+    const std::string what = "tensor " + std::to_string(i) + " " + name;
+    if (b.size < bytes) {
+      adamw_bad(what + " holds " + std::to_string(b.size) + " bytes, needs " +
+                std::to_string(bytes) + " (n = " + std::to_string(ts[i].n) + ")");
+    }
+    if (b.addr % isa::kAdamwAlign != 0) {
+      adamw_bad(what + " is not 64-byte aligned (address 0x" + [&] {
+        char h[16];
+        std::snprintf(h, sizeof h, "%08x", b.addr);
+        return std::string(h);
+      }() + ")");
+    }
+    if (b.addr < win_lo || b.addr + bytes > win_hi) {
+      adamw_bad(what + " lies outside the runtime's DRAM window");
+    }
+    ranges.push_back({b.addr, b.addr + bytes, what});
+  };
+  const uint64_t gb = isa::grad_bytes(o.grad_fmt);
+  for (size_t i = 0; i < ts.size(); ++i) {
+    const AdamWTensor& t = ts[i];
+    if (t.n == 0) adamw_bad("tensor " + std::to_string(i) + " has n = 0 elements");
+    const uint64_t n = t.n;
+    add(t.p, 4 * n, i, "p");
+    add(t.m, 4 * n, i, "m");
+    add(t.v, 4 * n, i, "v");
+    add(t.g, gb * n, i, "g");
+    if (t.p16) add(*t.p16, 2 * n, i, "p16");
+  }
+  if (adamw_scalars_) {
+    ranges.push_back({adamw_scalars_->addr, adamw_scalars_->addr + uint64_t(isa::kAdamwScalarBytes),
+                      "the runtime's scalar block"});
+  }
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& a, const Range& b) { return a.lo < b.lo; });
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    if (ranges[i].lo < ranges[i - 1].hi) {
+      adamw_bad(ranges[i - 1].what + " and " + ranges[i].what + " overlap");
+    }
+  }
+  if (o.scaler == nullptr && !(std::isfinite(o.loss_scale) && o.loss_scale > 0)) {
+    adamw_bad("loss_scale must be finite and > 0");
+  }
+  if (o.max_grad_norm) (void)clip_coefficient(0.0, *o.max_grad_norm);  // throws if bad
+}
+
+void Runtime::write_adamw_scalars(const AdamWScalars& s, float inv_grad_scale) {
+  const float v[8] = {inv_grad_scale, s.decay,    s.one_minus_b1, s.b2,
+                      s.one_minus_b2, s.bc2_sqrt, s.eps,          s.neg_step};
+  uint8_t b[isa::kAdamwScalarBytes];
+  for (int i = 0; i < 8; ++i) {
+    const uint32_t u = f32_bits(v[i]);
+    for (int k = 0; k < 4; ++k) b[4 * i + k] = uint8_t(u >> (8 * k));
+  }
+  write(*adamw_scalars_, b, sizeof b);
+}
+
+RunStats Runtime::run_accumulate(const CommandStream& s, RunStats& total) {
+  const RunStats st = run(s);
+  total.cycles += st.cycles;
+  for (size_t i = 0; i < st.perf.size(); ++i) total.perf[i] += st.perf[i];
+  total.flags |= st.flags;
+  total.commands += st.commands;
+  return st;
+}
+
+AdamWResult Runtime::adamw_step(const std::vector<AdamWTensor>& ts, const AdamWHyper& hyper,
+                                uint64_t step, const AdamWStepOptions& o) {
+  namespace c = isa::csr;
+  check_adamw_args(ts, o);
+  AdamWResult res;
+  res.loss_scale = o.scaler ? o.scaler->scale() : o.loss_scale;
+  const AdamWScalars sc = adamw_scalars(hyper, step, res.loss_scale);  // validates, throws
+  if (!adamw_scalars_) {
+    adamw_scalars_ = alloc(isa::kAdamwScalarBytes, isa::kAdamwAlign);
+    check_adamw_args(ts, o);  // the new block must not overlap a caller's buffer either
+  }
+  res.grad_scale = sc.inv_loss_scale;
+  write_adamw_scalars(sc, sc.inv_loss_scale);
+
+  auto scan = [&](CommandStream& s) {
+    for (size_t i = 0; i < ts.size(); ++i) {
+      isa::AdamwCmd cmd;
+      cmd.step = false;
+      cmd.gfmt = o.grad_fmt;
+      cmd.clear = i == 0;
+      cmd.n = ts[i].n;
+      cmd.g_addr = ts[i].g.addr;
+      cmd.scalars_addr = adamw_scalars_->addr;
+      s.adamw(cmd);
+    }
+  };
+  auto steps = [&](CommandStream& s, bool skip) {
+    for (const AdamWTensor& t : ts) {
+      isa::AdamwCmd cmd;
+      cmd.step = true;
+      cmd.gfmt = o.grad_fmt;
+      cmd.skip = skip;
+      cmd.p16 = bool(t.p16);
+      cmd.p16fmt = o.p16_fmt;
+      cmd.decay = sc.decay_enabled;
+      cmd.n = t.n;
+      cmd.g_addr = t.g.addr;
+      cmd.p_addr = t.p.addr;
+      cmd.m_addr = t.m.addr;
+      cmd.v_addr = t.v.addr;
+      cmd.p16_addr = t.p16 ? t.p16->addr : 0;
+      cmd.scalars_addr = adamw_scalars_->addr;
+      s.adamw(cmd);
+    }
+  };
+
+  bool found_inf = false;
+  if (o.max_grad_norm) {
+    // Pass 1: the global norm of the unscaled gradients (and the non-finite check).
+    CommandStream s1(config());
+    scan(s1);
+    run_accumulate(s1, res.stats);
+    const uint32_t sumsq = dev_.csr_read(c::kAdamwSumsq);
+    found_inf = dev_.csr_read(c::kAdamwStatus) & c::kAdamwStatusNonfinite;
+    float f;
+    std::memcpy(&f, &sumsq, 4);
+    res.grad_norm = std::sqrt(double(f));
+    if (!found_inf) {
+      // Pass 2: STEP with the coefficient folded into the gradient multiplier.
+      res.clip_coef = clip_coefficient(*res.grad_norm, *o.max_grad_norm);
+      res.grad_scale = combined_grad_scale(double(sc.inv_loss_scale), *res.clip_coef);
+      write_adamw_scalars(sc, res.grad_scale);
+      CommandStream s2(config());
+      steps(s2, false);
+      res.step_stats = run_accumulate(s2, res.stats);
+    }
+    res.skipped = found_inf;
+  } else if (o.scaler) {
+    // SCAN and STEP(skip) in one stream: the chip decides, no host round trip.
+    CommandStream s(config());
+    scan(s);
+    steps(s, true);
+    res.step_stats = run_accumulate(s, res.stats);
+    const uint32_t st = dev_.csr_read(c::kAdamwStatus);
+    found_inf = st & c::kAdamwStatusNonfinite;
+    res.skipped = st & c::kAdamwStatusSkipped;
+    if (found_inf != res.skipped) {
+      throw std::runtime_error("adamw_step: ADAMW_STATUS is inconsistent (nonfinite " +
+                               std::to_string(found_inf) + ", skipped " +
+                               std::to_string(res.skipped) + ")");
+    }
+  } else {
+    // PyTorch without GradScaler checks nothing: non-finite gradients go into the update.
+    CommandStream s(config());
+    steps(s, false);
+    res.step_stats = run_accumulate(s, res.stats);
+  }
+  if (o.scaler) o.scaler->update(found_inf);
+  res.new_loss_scale = o.scaler ? o.scaler->scale() : res.loss_scale;
+  return res;
 }
 
 }  // namespace tessera

@@ -198,11 +198,18 @@ TEST(Isa, EveryReservedBitIsRefused) {
 }
 
 TEST(Isa, OpcodesAndPriority) {
-  for (uint32_t op : {0x00u, 0x04u, 0x80u, 0xffu}) {
+  for (uint32_t op : {0x00u, 0x05u, 0x80u, 0xffu}) {
     Words w{};
     w[0] = op;
     EXPECT_EQ(check_command(w, cfg()), ErrCode::kOpcode) << op;
   }
+  // ADAMW (0x04) is known only with an AdamW unit (test_adamw_device.cpp has its checks).
+  ChipConfig no_adamw = cfg();
+  no_adamw.adamw_lanes = 0;
+  Words aw{};
+  aw[0] = 0x04;
+  EXPECT_EQ(check_command(aw, no_adamw), ErrCode::kOpcode);
+  EXPECT_EQ(check_command(aw, cfg()), ErrCode::kDims);  // n = 0
   // Reserved beats Dims beats Sram beats Dtype.
   GemmCmd g = good_gemm();
   g.dtype = Dtype(3);

@@ -40,6 +40,9 @@ class CommandStream {
   size_t load(const isa::LoadCmd& c);
   size_t store(const isa::StoreCmd& c);
   size_t gemm(const isa::GemmCmd& c);
+  // ADAMW (execute queue): reads the scalar block and g (STEP: also p, m, v), writes
+  // (STEP) p, m, v and p16; ordered against LOADs and STOREs of the same host bytes.
+  size_t adamw(const isa::AdamwCmd& c);
   // Append a command exactly as given (tokens included), without checks or tracking.
   size_t raw(const isa::Words& w);
 
@@ -67,7 +70,8 @@ class CommandStream {
 
   size_t add(const isa::Words& w, isa::Queue q, const std::vector<Rows>& spad_rd,
              const std::vector<Rows>& spad_wr, const std::vector<Rows>& acc_rd,
-             const std::vector<Rows>& acc_wr, const HostRegion* host_rd, const HostRegion* host_wr);
+             const std::vector<Rows>& acc_wr, const std::vector<HostRegion>& host_rd,
+             const std::vector<HostRegion>& host_wr);
   void need_rows(std::vector<RowRec>& recs, const std::vector<Rows>& rows, bool write, int q,
                  std::array<int64_t, 3>& need) const;
   void mark_rows(std::vector<RowRec>& recs, const std::vector<Rows>& rows, bool write, int q,

@@ -24,7 +24,15 @@ namespace tessera {
 //   `queue_depth` with the four 8-bit token counters;
 // - LOAD / GEMM / STORE on a scratchpad and an accumulator sized from the config, with
 //   golden::mmu_tile for the array, golden::fp32_add for the accumulator, fp_narrow and
-//   int_requant for STORE; the sticky FLAGS; every error code and soft reset.
+//   int_requant for STORE; the sticky FLAGS; every error code and soft reset;
+// - ADAMW (when cfg.adamw_lanes != 0): window checks in the order scalars, g, p, m, v, p16
+//   before any token is taken; SCAN with golden::adamw_scan into adamw_lanes FP32
+//   accumulators (element i into acc[i mod L], golden::fp32_add) folded into ADAMW_SUMSQ at
+//   the end of every SCAN; STEP with golden::adamw_element, the p16 copy and `skip`;
+//   ADAMW_STATUS; PERF bytes (reads in whole beats per range). A Window error is checked
+//   also for a STEP that then turns out to be skipped (the check precedes the skip
+//   decision). An injected bus error in any ADAMW range ends the command with Bus before
+//   anything is written (the chip may have written part of it).
 // Scheduling: after a doorbell the model runs synchronously, inside csr_write: the fetcher
 // dispatches in ring order while the target queue has room, and each queue runs its head
 // command when the head's tokens are available (one command at a time, atomically). When
@@ -35,6 +43,10 @@ namespace tessera {
 // Cycles: the model keeps a timing *estimate* (not cycle-exact) so that `cycles()` and the
 // PERF counters mean something: each queue is a timeline; a LOAD takes 3 + latency + its
 // bus beats, a STORE 9 + latency + beats, a GEMM tiles*steps*max(m, Dim) + 2*Dim + 4,
+// an ADAMW SCAN 4 + 2 latencies + max(n / lanes, beats read), a STEP 4 + 3 latencies + 41
+// (lane latency) + max(n / lanes, beats read, beats written) (it has the bus to itself:
+// it starts after the LOAD and STORE units are free and holds them off until it ends),
+// a skipped STEP 2,
 // a command fetch 32/bus_bytes cycles after a latency per doorbell; a command starts when
 // its unit is free, it has been dispatched and its popped tokens were pushed (at the
 // pusher's finish). PERF[10..12] (MACs, bytes) are exact; cycle counters are estimates.
@@ -95,6 +107,9 @@ class FuncDevice : public Device {
   uint64_t exec_load(const isa::LoadCmd& c, isa::ErrCode* err, uint32_t* err_addr);
   uint64_t exec_store(const isa::StoreCmd& c, isa::ErrCode* err, uint32_t* err_addr);
   uint64_t exec_gemm(const isa::GemmCmd& c);
+  uint64_t exec_adamw(const isa::AdamwCmd& c, isa::ErrCode* err, uint32_t* err_addr);
+  // First ADAMW range outside the windows (order of docs/isa.md); false if all are inside.
+  bool adamw_window_error(const isa::AdamwCmd& c, uint32_t* base) const;
   uint8_t* page_ptr(uint64_t addr);
   bool idle() const;
   void update_done();
@@ -117,6 +132,10 @@ class FuncDevice : public Device {
   uint32_t flags_ = 0;
   std::vector<Window> win_csr_, win_;
   std::array<uint64_t, isa::kPerfCount> perf_{};
+  // AdamW unit: sum-of-squares accumulators, ADAMW_SUMSQ and ADAMW_STATUS.
+  std::vector<uint32_t> adamw_acc_;
+  uint32_t adamw_sumsq_ = 0;
+  bool adamw_nonfinite_ = false, adamw_skipped_ = false;
 
   // Fetcher, queues, tokens.
   bool fetch_active_ = false;   // a doorbell was accepted

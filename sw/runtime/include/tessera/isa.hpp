@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Tessera command set and CSR map of docs/isa.md: the three commands with their
+// The Tessera command set and CSR map of docs/isa.md: the four commands with their
 // 32-byte encodings, checks and names. The constants (opcodes, token flags, command fields,
 // error and unit codes, formats, CSR addresses and bits, counters) come from
 // config/isa.toml through the generated tessera/isa_gen.hpp, as the RTL's do (ts_isa_pkg).
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tessera/configs.hpp"
+#include "tessera/golden/adamw.hpp"
 #include "tessera/isa_gen.hpp"
 
 namespace tessera::isa {
@@ -92,6 +93,31 @@ struct GemmCmd {
   bool operator==(const GemmCmd& o) const;
 };
 
+// ADAMW (0x04): streaming AdamW over host memory (SCAN: gradients only; STEP: update).
+struct AdamwCmd {
+  Tokens tok;
+  bool step = false;  // 0 SCAN, 1 STEP
+  // encode() writes the raw code; decode() may yield 3.
+  golden::GradFmt gfmt = golden::GradFmt::kFp32;
+  bool clear = false;  // SCAN: zero ADAMW_SUMSQ / nonfinite first
+  bool skip = false;   // STEP: do nothing if ADAMW_STATUS.nonfinite
+  bool p16 = false;    // STEP: also write the 16-bit copy of p
+  golden::Fmt16 p16fmt = golden::Fmt16::kFp16;
+  bool decay = false;  // STEP: p = p * decay
+  uint32_t n = 0;
+  uint32_t g_addr = 0, p_addr = 0, m_addr = 0, v_addr = 0, p16_addr = 0, scalars_addr = 0;
+  Words encode() const;
+  static AdamwCmd decode(const Words& w);
+  bool operator==(const AdamwCmd& o) const;
+};
+
+// Bytes per gradient element of an ADAMW gfmt (FP32 4, FP16/BF16 2).
+inline uint32_t grad_bytes(golden::GradFmt f) { return f == golden::GradFmt::kFp32 ? 4 : 2; }
+const char* grad_fmt_name(golden::GradFmt f);  // "fp32", "fp16", "bf16" ("gfmt3")
+// Bytes of the ADAMW scalar block and the alignment of every ADAMW host address.
+inline constexpr uint32_t kAdamwScalarBytes = 32;
+inline constexpr uint32_t kAdamwAlign = 64;
+
 inline uint32_t opcode_of(const Words& w) { return w[0] & kOpcodeMask; }
 
 // Bits of each word that the command does not define (must be 0; else ErrReserved),
@@ -104,9 +130,10 @@ std::string describe(const Words& w);
 inline uint32_t ceil_div(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 // The checks the fetcher applies to a command before dispatching it (docs/isa.md error
-// codes 1-5). When several fail, the lowest code wins: Opcode, Reserved, Dims, Sram, Dtype.
-// kNone: the command may be dispatched (window, bus, token and matrix-unit checks happen
-// later, in the queues).
+// codes 1-5 and 11). When several fail, the lowest code wins: Opcode, Reserved, Dims,
+// Sram, Dtype; Align (ADAMW only) is checked last. ADAMW is an unknown opcode (Opcode)
+// when cfg.adamw_lanes == 0. kNone: the command may be dispatched (window, bus, token and
+// matrix-unit checks happen later, in the queues).
 ErrCode check_command(const Words& w, const ChipConfig& cfg);
 
 }  // namespace tessera::isa

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runtime: the host driver over a Device: windows, device-buffer allocator, command ring,
-// error reporting, and GEMM of any shape tiled automatically for the configuration.
+// error reporting, GEMM of any shape tiled automatically for the configuration, and the
+// AdamW optimizer step (ADAMW commands, loss scaling, clipping by the global norm).
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/adamw.hpp"
 #include "tessera/command_stream.hpp"
 #include "tessera/device.hpp"
 #include "tessera/isa.hpp"
@@ -117,6 +119,46 @@ struct GemmArgs {
 
 uint32_t elem_bytes(isa::Dtype d);  // 2, 2, 1
 
+// ---------------------------------------------------------------------------------------
+// AdamW (docs/runtime.md "adamw_step"). One parameter tensor: FP32 master weights p, FP32
+// moments m and v (zero before the first step, as PyTorch's state), the gradient g of n
+// elements in AdamWStepOptions::grad_fmt (as backward produced it, i.e. still multiplied by
+// the loss scale) and optionally the FP16/BF16 copy of p that the next forward pass reads.
+// Every buffer must start on a 64-byte boundary (Runtime::alloc's default) and hold n
+// elements; no two ranges (of any tensors) may overlap.
+struct AdamWTensor {
+  Buffer p, m, v, g;
+  std::optional<Buffer> p16;
+  uint32_t n = 0;
+};
+
+struct AdamWStepOptions {
+  golden::GradFmt grad_fmt = golden::GradFmt::kFp32;  // g of every tensor
+  golden::Fmt16 p16_fmt = golden::Fmt16::kBf16;       // format of the p16 copies (RNE)
+  // Static loss scale (the gradients are divided by it), used when `scaler` is null.
+  double loss_scale = 1.0;
+  // Dynamic loss scaling (torch.amp.GradScaler): the step uses scaler->scale(), is skipped
+  // (nothing written) when an unscaled gradient is Inf or NaN, and scaler->update(found_inf)
+  // is called after it, as scaler.step(opt); scaler.update() do.
+  GradScaler* scaler = nullptr;
+  // torch.nn.utils.clip_grad_norm_(params, max_grad_norm) on the unscaled gradients: one
+  // SCAN pass over all tensors, then the coefficient is folded into inv_loss_scale. A
+  // non-finite gradient then skips the step (with or without a scaler).
+  std::optional<double> max_grad_norm;
+};
+
+struct AdamWResult {
+  bool skipped = false;             // non-finite gradient: p, m, v, p16 untouched
+  std::optional<double> grad_norm;  // with max_grad_norm: sqrt(ADAMW_SUMSQ), the global L2
+                                    // norm of the unscaled gradients (Inf / NaN if non-finite)
+  std::optional<double> clip_coef;  // with max_grad_norm and not skipped
+  double loss_scale = 1.0;          // the scale this step's gradients carried
+  double new_loss_scale = 1.0;      // after scaler->update() (= loss_scale without scaler)
+  float grad_scale = 1.0f;          // the inv_loss_scale scalar the STEPs used
+  RunStats stats;                   // every run of the step: cycles, PERF summed, FLAGS ORed
+  RunStats step_stats;              // the run that held the STEPs (with the SCANs if fused)
+};
+
 class Runtime {
  public:
   // Soft-resets the device, programs window 0 = [dram_base, dram_base + dram_size) with
@@ -143,6 +185,17 @@ class Runtime {
   CommandStream build_gemm(const GemmArgs& g, GemmPlan* plan = nullptr) const;
   RunStats gemm(const GemmArgs& g, GemmPlan* plan = nullptr);
 
+  // One AdamW optimizer step (step >= 1: PyTorch's state["step"] after its increment; do
+  // not advance it when the result says `skipped`, as PyTorch does not when GradScaler
+  // skips optimizer.step()). Throws std::invalid_argument, before anything reaches the
+  // chip, for bad tensors (n == 0, short or unaligned buffers, overlaps, outside the DRAM
+  // window), bad hyper-parameters (adamw_scalars), a bad max_grad_norm or a device without
+  // an AdamW unit (CFG_DIM.adamw_lanes = 0); DeviceError / DeviceTimeout from the chip.
+  AdamWResult adamw_step(const std::vector<AdamWTensor>& tensors, const AdamWHyper& hyper,
+                         uint64_t step, const AdamWStepOptions& options = {});
+  // ADAMW lanes the device reports (CFG_DIM.adamw_lanes; 0: no AdamW unit).
+  uint32_t adamw_lanes() const { return adamw_lanes_; }
+
   // Re-arms the chip after an error: soft reset (polled until CTRL.soft_reset reads 0),
   // ring registers, IRQ enables.
   void recover();
@@ -151,6 +204,9 @@ class Runtime {
   void soft_reset();
   void init_chip();
   void check_gemm_args(const GemmArgs& g) const;
+  void check_adamw_args(const std::vector<AdamWTensor>& t, const AdamWStepOptions& o) const;
+  void write_adamw_scalars(const AdamWScalars& s, float inv_grad_scale);
+  RunStats run_accumulate(const CommandStream& s, RunStats& total);
   [[noreturn]] void fail(const std::vector<size_t>& slot_to_index, size_t total);
 
   Device& dev_;
@@ -159,6 +215,8 @@ class Runtime {
   Buffer ring_;
   uint32_t tail_ = 0;
   const CommandStream* fail_stream_ = nullptr;  // the stream being reported by fail()
+  uint32_t adamw_lanes_ = 0;                    // CFG_DIM.adamw_lanes
+  std::optional<Buffer> adamw_scalars_;         // the 32-byte scalar block (64-aligned)
 };
 
 }  // namespace tessera

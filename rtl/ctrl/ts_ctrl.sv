@@ -17,6 +17,7 @@ module ts_ctrl #(
   parameter int unsigned AccRows    = 64,
   parameter int unsigned Windows    = 2,
   parameter int unsigned QueueDepth = 2,
+  parameter int unsigned AdamwLanes = 0,  // 0: no AdamW unit (ADAMW is an unknown opcode)
   parameter int unsigned FetchMax   = 4,
   localparam int unsigned DW        = BusBytes * 8,
   localparam int unsigned SpAw      = $clog2(SpadRows),
@@ -91,6 +92,16 @@ module ts_ctrl #(
   input  logic               ex_done_valid_i,
   output logic               ex_done_ready_o,
   input  logic               ex_done_err_i,
+  // AdamW unit (execute queue, alone on the bus).
+  output logic               aw_valid_o,
+  input  logic               aw_ready_i,
+  output logic [255:0]       aw_cmd_o,        // the command words (fields: ts_isa_pkg Adamw*)
+  input  logic               aw_done_valid_i,
+  output logic               aw_done_ready_o,
+  input  logic [3:0]         aw_done_status_i,
+  input  logic [31:0]        aw_done_addr_i,
+  input  logic [31:0]        aw_sumsq_i,
+  input  logic [1:0]         aw_status_i,     // {skipped, nonfinite}
   // Store unit.
   output logic               st_valid_o,
   input  logic               st_ready_i,
@@ -272,8 +283,33 @@ module ts_ctrl #(
           static_err = ts_isa_pkg::ErrDims;
         end
       end
+      ts_isa_pkg::OpAdamw: begin
+        queue = 2'd1;
+        if (AdamwLanes == 0) begin
+          static_err = ts_isa_pkg::ErrOpcode;
+        end else if (w0[31:20] != 0) begin
+          static_err = ts_isa_pkg::ErrReserved;
+        end else if (w1 == 0) begin
+          static_err = ts_isa_pkg::ErrDims;
+        end
+      end
       default: static_err = ts_isa_pkg::ErrOpcode;
     endcase
+  end
+
+  // Checks that come after the range checks: Dtype, then Align (ADAMW).
+  logic [7:0] late_err;
+  always_comb begin
+    late_err = '0;
+    if (op == ts_isa_pkg::OpGemm && w0[13:12] == 2'd3) begin
+      late_err = ts_isa_pkg::ErrDtype;
+    end else if (op == ts_isa_pkg::OpAdamw) begin
+      if (w0[ts_isa_pkg::AdamwGfmtPos +: 2] == 2'd3) begin
+        late_err = ts_isa_pkg::ErrDtype;
+      end else if ({w2[5:0], w3[5:0], w4[5:0], w5[5:0], w6[5:0], w7[5:0]} != 0) begin
+        late_err = ts_isa_pkg::ErrAlign;
+      end
+    end
   end
 
   // Range check of step s: base + x*y + extra <= limit.
@@ -302,6 +338,10 @@ module ts_ctrl #(
       ts_isa_pkg::OpStore: begin
         rc_y     = rows_for(17'(w3[31:16]), LgDim);
         rc_limit = AccRows;
+      end
+      ts_isa_pkg::OpAdamw: begin  // no SRAM ranges
+        rc_base = '0;
+        rc_x    = '0;
       end
       ts_isa_pkg::OpGemm: begin
         unique case (step_q)
@@ -357,8 +397,8 @@ module ts_ctrl #(
           dec_stop = 1'b1;
           dec_d    = DecIdle;
         end else if (step_q == nsteps) begin
-          // Dtype (code 3) comes last (lowest code wins).
-          if (op == ts_isa_pkg::OpGemm && w0[13:12] == 2'd3) begin
+          // Dtype and Align come last.
+          if (late_err != 0) begin
             dec_stop = 1'b1;
             dec_d    = DecIdle;
           end else begin
@@ -442,13 +482,21 @@ module ts_ctrl #(
   assign need[2] = {1'b0, q_tok[2][0], 2'b00};
   assign give[2] = {q_tok[2][2], 3'b000};
 
-  assign issue_ready = {st_ready_i, ex_ready_i, ld_ready_i};
-  assign done_valid  = {st_done_valid_i, ex_done_valid_i, ld_done_valid_i};
+  // The execute queue's head is an ADAMW: it goes to the AdamW unit, which starts only when
+  // neither LOAD nor STORE is running; while it is issued or running, they do not start.
+  logic is_aw, aw_excl_ok, aw_hold;
+  assign is_aw      = (q_data[CmdW +: 8] == ts_isa_pkg::OpAdamw);
+  assign aw_excl_ok = (qs_q[0] == QIdle) && (qs_q[2] == QIdle);
+  assign aw_hold    = is_aw && (qs_q[1] != QIdle);
+
+  assign issue_ready = {st_ready_i, is_aw ? (aw_ready_i && aw_excl_ok) : ex_ready_i, ld_ready_i};
+  assign done_valid  = {st_done_valid_i, is_aw ? aw_done_valid_i : ex_done_valid_i,
+                        ld_done_valid_i};
   assign q_status[0] = ld_done_status_i;
-  assign q_status[1] = ex_done_err_i ? 4'd15 : 4'd0;
+  assign q_status[1] = is_aw ? aw_done_status_i : ex_done_err_i ? 4'd15 : 4'd0;
   assign q_status[2] = st_done_status_i;
   assign q_addr[0]   = ld_done_addr_i;
-  assign q_addr[1]   = '0;
+  assign q_addr[1]   = is_aw ? aw_done_addr_i : '0;
   assign q_addr[2]   = st_done_addr_i;
 
   always_comb begin
@@ -466,7 +514,7 @@ module ts_ctrl #(
     for (int unsigned q = 0; q < 3; q++) begin
       unique case (qs_q[q])
         QIdle: begin
-          if (!q_empty[q] && !stopped_q[q] && !quiesce_i) begin
+          if (!q_empty[q] && !stopped_q[q] && !quiesce_i && !(q != 1 && aw_hold)) begin
             // Tokens are taken only if all are there and no other queue takes the same
             // counter this cycle (a counter has one popper, so this never conflicts).
             if ((need[q] & ~avail) == 0 && (need[q] & taken) == 0) begin
@@ -530,7 +578,10 @@ module ts_ctrl #(
   assign ld_sram_addr_o  = lc[159:128];
   assign ld_done_ready_o = (qs_q[0] == QRun);
 
-  assign ex_valid_o      = (qs_q[1] == QIssue);
+  assign ex_valid_o      = (qs_q[1] == QIssue) && !is_aw;
+  assign aw_valid_o      = (qs_q[1] == QIssue) && is_aw && aw_excl_ok;
+  assign aw_cmd_o        = ec;
+  assign aw_done_ready_o = (qs_q[1] == QRun) && is_aw;
   assign ex_dtype_o      = ec[13:12];
   assign ex_a_trans_o    = ec[14];
   assign ex_b_trans_o    = ec[15];
@@ -544,7 +595,7 @@ module ts_ctrl #(
   assign ex_a_stride_o   = SpAw'(ec[207:192]);
   assign ex_b_stride_o   = SpAw'(ec[223:208]);
   assign ex_c_stride_o   = AccAw'(ec[239:224]);
-  assign ex_done_ready_o = (qs_q[1] == QRun);
+  assign ex_done_ready_o = (qs_q[1] == QRun) && !is_aw;
 
   assign st_valid_o      = (qs_q[2] == QIssue);
   assign st_format_o     = sc[13:12];
@@ -579,8 +630,7 @@ module ts_ctrl #(
       e_addr  = fetch_err_addr;
     end else if (dec_stop) begin
       e_valid = 1'b1;
-      e_code  = (static_err != 0) ? static_err : rc_fail ? ts_isa_pkg::ErrSram
-                                                       : ts_isa_pkg::ErrDtype;
+      e_code  = (static_err != 0) ? static_err : rc_fail ? ts_isa_pkg::ErrSram : late_err;
       e_unit  = ts_isa_pkg::UnitFetch;
       e_cmd   = di_q;
     end else begin
@@ -663,7 +713,10 @@ module ts_ctrl #(
     unique casez (a)
       ts_isa_pkg::CsrId:          csr_rdata_o = ts_isa_pkg::IdValue;
       ts_isa_pkg::CsrVersion:     csr_rdata_o = ts_isa_pkg::VersionValue;
-      ts_isa_pkg::CsrCfgDim:      csr_rdata_o = {12'd0, 4'(Windows), 8'(BusBytes), 8'(Dim)};
+      ts_isa_pkg::CsrCfgDim:      csr_rdata_o = {8'd0, 4'(AdamwLanes), 4'(Windows), 8'(BusBytes),
+                                                 8'(Dim)};
+      ts_isa_pkg::CsrAdamwSumsq:  csr_rdata_o = aw_sumsq_i;
+      ts_isa_pkg::CsrAdamwStatus: csr_rdata_o = {30'd0, aw_status_i};
       ts_isa_pkg::CsrCfgSpadRows: csr_rdata_o = SpadRows;
       ts_isa_pkg::CsrCfgAccRows:  csr_rdata_o = AccRows;
       ts_isa_pkg::CsrCtrl:        csr_rdata_o = {29'd0, irq_err_en_q, irq_done_en_q, 1'b0};

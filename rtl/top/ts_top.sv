@@ -186,6 +186,13 @@ module ts_top #(
   logic [2*FW-1:0]  acc_flags;
   logic [2*LgDim+1:0] ex_macs;
   logic [7:0]       rd_bytes, wr_bytes;
+  // AdamW unit.
+  logic             aw_valid, aw_ready, aw_done_valid, aw_done_ready, aw_busy;
+  logic [255:0]     aw_cmd;
+  logic [3:0]       aw_done_status;
+  logic [31:0]      aw_done_addr, aw_sumsq;
+  logic [1:0]       aw_status;
+  logic [FW-1:0]    aw_flags;
 
   ts_ctrl #(
     .Dim       (Dim),
@@ -193,7 +200,8 @@ module ts_top #(
     .SpadRows  (SpadRows),
     .AccRows   (AccRows),
     .Windows   (Windows),
-    .QueueDepth(QueueDepth)
+    .QueueDepth(QueueDepth),
+    .AdamwLanes(AdamwLanes)
   ) u_ctrl (
     .clk_i          (clk_i),
     .rst_ni         (rst_n),
@@ -254,6 +262,15 @@ module ts_top #(
     .ex_done_valid_i(ex_done_valid),
     .ex_done_ready_o(ex_done_ready),
     .ex_done_err_i  (ex_done_err),
+    .aw_valid_o     (aw_valid),
+    .aw_ready_i     (aw_ready),
+    .aw_cmd_o       (aw_cmd),
+    .aw_done_valid_i(aw_done_valid),
+    .aw_done_ready_o(aw_done_ready),
+    .aw_done_status_i(aw_done_status),
+    .aw_done_addr_i (aw_done_addr),
+    .aw_sumsq_i     (aw_sumsq),
+    .aw_status_i    (aw_status),
     .st_valid_o     (st_valid),
     .st_ready_i     (st_ready),
     .st_format_o    (st_format),
@@ -269,18 +286,21 @@ module ts_top #(
     .st_done_ready_o(st_done_ready),
     .st_done_status_i(st_done_status),
     .st_done_addr_i (st_done_addr),
-    .flags_i        ((ex_flags_valid ? ex_flags : '0) | (st_flags_valid ? st_flags : '0)),
+    .flags_i        ((ex_flags_valid ? ex_flags : '0) | (st_flags_valid ? st_flags : '0) |
+                     aw_flags),
     .acc_flags_i    (acc_flags[0 +: FW] | acc_flags[FW +: FW]),
     .flags_clr_o    (flags_clr),
     .mmu_row_i      (ex_row),
     .macs_i         (ex_flags_valid ? ex_macs : '0),
     .rd_bytes_i     (rd_bytes),
     .wr_bytes_i     (wr_bytes),
-    .units_busy_i   ({st_busy, ex_busy, ld_busy})
+    .units_busy_i   ({st_busy, ex_busy || aw_busy, ld_busy})
   );
 
   // ------------------------------------------------------------------ AXI read arbitration
-  // Fetch (ID 1) before load (ID 0); the owner is held while AR waits (AXI stability).
+  // Fetch (ID 1) before load (ID 0) or the AdamW unit (IDs 4-7; it runs only while no LOAD
+  // or STORE does, so it takes the load's place); the owner is held while AR waits (AXI
+  // stability). R and B beats go by ID.
   logic             l_ar_valid, l_ar_ready, l_r_valid, l_r_ready;
   logic [3:0]       l_ar_id;
   logic [31:0]      l_ar_addr;
@@ -299,9 +319,35 @@ module ts_top #(
   assign f_ar_ready       = ar_sel && m_axi_ar_ready_i;
   assign l_ar_ready       = !ar_sel && m_axi_ar_ready_i;
 
+  logic             ld_ar_valid, ld_ar_ready, ld_r_valid, ld_r_ready, r_to_aw;
+  logic [3:0]       ld_ar_id;
+  logic [31:0]      ld_ar_addr;
+  logic [7:0]       ld_ar_len;
+  logic [2:0]       ld_ar_size;
+  logic [1:0]       ld_ar_burst;
+  logic             a_ar_valid, a_ar_ready, a_r_valid, a_r_ready;
+  logic [3:0]       a_ar_id;
+  logic [31:0]      a_ar_addr;
+  logic [7:0]       a_ar_len;
+  logic [2:0]       a_ar_size;
+  logic [1:0]       a_ar_burst;
+
+  assign l_ar_valid  = aw_busy ? a_ar_valid : ld_ar_valid;
+  assign l_ar_id     = aw_busy ? a_ar_id    : ld_ar_id;
+  assign l_ar_addr   = aw_busy ? a_ar_addr  : ld_ar_addr;
+  assign l_ar_len    = aw_busy ? a_ar_len   : ld_ar_len;
+  assign l_ar_size   = aw_busy ? a_ar_size  : ld_ar_size;
+  assign l_ar_burst  = aw_busy ? a_ar_burst : ld_ar_burst;
+  assign a_ar_ready  = aw_busy && l_ar_ready;
+  assign ld_ar_ready = !aw_busy && l_ar_ready;
+
   assign r_to_fetch      = (m_axi_r_id_i == 4'd1);
+  assign r_to_aw         = m_axi_r_id_i[2];
   assign f_r_valid       = m_axi_r_valid_i && r_to_fetch;
-  assign l_r_valid       = m_axi_r_valid_i && !r_to_fetch;
+  assign a_r_valid       = m_axi_r_valid_i && r_to_aw;
+  assign ld_r_valid      = m_axi_r_valid_i && !r_to_fetch && !r_to_aw;
+  assign l_r_valid       = ld_r_valid || a_r_valid;
+  assign l_r_ready       = r_to_aw ? a_r_ready : ld_r_ready;
   assign m_axi_r_ready_o = r_to_fetch ? f_r_ready : l_r_ready;
 
   always_ff @(posedge clk_i or negedge rst_n) begin
@@ -467,15 +513,15 @@ module ts_top #(
     .acc_ready_i     (ld_acc_ready),
     .acc_addr_o      (ld_acc_addr),
     .acc_data_o      (ld_acc_data),
-    .m_axi_ar_valid_o(l_ar_valid),
-    .m_axi_ar_ready_i(l_ar_ready),
-    .m_axi_ar_id_o   (l_ar_id),
-    .m_axi_ar_addr_o (l_ar_addr),
-    .m_axi_ar_len_o  (l_ar_len),
-    .m_axi_ar_size_o (l_ar_size),
-    .m_axi_ar_burst_o(l_ar_burst),
-    .m_axi_r_valid_i (l_r_valid),
-    .m_axi_r_ready_o (l_r_ready),
+    .m_axi_ar_valid_o(ld_ar_valid),
+    .m_axi_ar_ready_i(ld_ar_ready),
+    .m_axi_ar_id_o   (ld_ar_id),
+    .m_axi_ar_addr_o (ld_ar_addr),
+    .m_axi_ar_len_o  (ld_ar_len),
+    .m_axi_ar_size_o (ld_ar_size),
+    .m_axi_ar_burst_o(ld_ar_burst),
+    .m_axi_r_valid_i (ld_r_valid),
+    .m_axi_r_ready_o (ld_r_ready),
     .m_axi_r_id_i    (m_axi_r_id_i),
     .m_axi_r_data_i  (m_axi_r_data_i),
     .m_axi_r_resp_i  (m_axi_r_resp_i),
@@ -560,24 +606,172 @@ module ts_top #(
     .acc_rsp_data_i  (st_rsp_data),
     .flags_valid_o   (st_flags_valid),
     .flags_o         (st_flags),
-    .m_axi_aw_valid_o(m_axi_aw_valid_o),
-    .m_axi_aw_ready_i(m_axi_aw_ready_i),
-    .m_axi_aw_id_o   (m_axi_aw_id_o),
-    .m_axi_aw_addr_o (m_axi_aw_addr_o),
-    .m_axi_aw_len_o  (m_axi_aw_len_o),
-    .m_axi_aw_size_o (m_axi_aw_size_o),
-    .m_axi_aw_burst_o(m_axi_aw_burst_o),
-    .m_axi_w_valid_o (m_axi_w_valid_o),
-    .m_axi_w_ready_i (m_axi_w_ready_i),
-    .m_axi_w_data_o  (m_axi_w_data_o),
-    .m_axi_w_strb_o  (m_axi_w_strb_o),
-    .m_axi_w_last_o  (m_axi_w_last_o),
-    .m_axi_b_valid_i (m_axi_b_valid_i),
-    .m_axi_b_ready_o (m_axi_b_ready_o),
+    .m_axi_aw_valid_o(st_aw_valid),
+    .m_axi_aw_ready_i(st_aw_ready),
+    .m_axi_aw_id_o   (st_aw_id),
+    .m_axi_aw_addr_o (st_aw_addr),
+    .m_axi_aw_len_o  (st_aw_len),
+    .m_axi_aw_size_o (st_aw_size),
+    .m_axi_aw_burst_o(st_aw_burst),
+    .m_axi_w_valid_o (st_w_valid),
+    .m_axi_w_ready_i (st_w_ready),
+    .m_axi_w_data_o  (st_w_data),
+    .m_axi_w_strb_o  (st_w_strb),
+    .m_axi_w_last_o  (st_w_last),
+    .m_axi_b_valid_i (st_b_valid),
+    .m_axi_b_ready_o (st_b_ready),
     .m_axi_b_id_i    (m_axi_b_id_i),
     .m_axi_b_resp_i  (m_axi_b_resp_i),
     .busy_o          (st_busy)
   );
+
+  // ------------------------------------------------------------------ AdamW unit
+  // The write channels: the store's, or the AdamW unit's while it is busy (it runs only
+  // when no STORE does). B goes by ID (AdamW: 4-7).
+  logic             st_aw_valid, st_aw_ready, st_w_valid, st_w_ready, st_w_last;
+  logic             st_b_valid, st_b_ready;
+  logic [3:0]       st_aw_id;
+  logic [31:0]      st_aw_addr;
+  logic [7:0]       st_aw_len;
+  logic [2:0]       st_aw_size;
+  logic [1:0]       st_aw_burst;
+  logic [DW-1:0]    st_w_data;
+  logic [BusBytes-1:0] st_w_strb;
+  logic             a_aw_valid, a_aw_ready, a_w_valid, a_w_ready, a_w_last;
+  logic             a_b_valid, a_b_ready;
+  logic [3:0]       a_aw_id;
+  logic [31:0]      a_aw_addr;
+  logic [7:0]       a_aw_len;
+  logic [2:0]       a_aw_size;
+  logic [1:0]       a_aw_burst;
+  logic [DW-1:0]    a_w_data;
+  logic [BusBytes-1:0] a_w_strb;
+
+  assign m_axi_aw_valid_o = aw_busy ? a_aw_valid : st_aw_valid;
+  assign m_axi_aw_id_o    = aw_busy ? a_aw_id    : st_aw_id;
+  assign m_axi_aw_addr_o  = aw_busy ? a_aw_addr  : st_aw_addr;
+  assign m_axi_aw_len_o   = aw_busy ? a_aw_len   : st_aw_len;
+  assign m_axi_aw_size_o  = aw_busy ? a_aw_size  : st_aw_size;
+  assign m_axi_aw_burst_o = aw_busy ? a_aw_burst : st_aw_burst;
+  assign m_axi_w_valid_o  = aw_busy ? a_w_valid  : st_w_valid;
+  assign m_axi_w_data_o   = aw_busy ? a_w_data   : st_w_data;
+  assign m_axi_w_strb_o   = aw_busy ? a_w_strb   : st_w_strb;
+  assign m_axi_w_last_o   = aw_busy ? a_w_last   : st_w_last;
+  assign a_aw_ready       = aw_busy && m_axi_aw_ready_i;
+  assign st_aw_ready      = !aw_busy && m_axi_aw_ready_i;
+  assign a_w_ready        = aw_busy && m_axi_w_ready_i;
+  assign st_w_ready       = !aw_busy && m_axi_w_ready_i;
+  assign a_b_valid        = m_axi_b_valid_i && m_axi_b_id_i[2];
+  assign st_b_valid       = m_axi_b_valid_i && !m_axi_b_id_i[2];
+  assign m_axi_b_ready_o  = m_axi_b_id_i[2] ? a_b_ready : st_b_ready;
+
+  if (AdamwLanes > 0) begin : g_adamw
+    logic clk_aw;
+    logic nonfinite, skipped;
+    ts_clock_gate #(.Bypass(!ClockGating)) u_cg_adamw (
+      .clk_i    (clk_i),
+      .en_i     (aw_busy || aw_valid || win_we || !rst_n),
+      .test_en_i(1'b0),
+      .clk_o    (clk_aw)
+    );
+    ts_adamw #(
+      .Lanes   (AdamwLanes),
+      .BusBytes(BusBytes),
+      .Windows (Windows)
+    ) u_adamw (
+      .clk_i        (clk_aw),
+      .rst_ni       (rst_n),
+      .win_we_i     (win_we),
+      .win_idx_i    (win_idx),
+      .win_base_i   (win_base),
+      .win_last_i   (win_last),
+      .win_perm_i   (win_perm),
+      .cmd_valid_i  (aw_valid),
+      .cmd_ready_o  (aw_ready),
+      .step_i       (aw_cmd[ts_isa_pkg::AdamwStepPos]),
+      .gfmt_i       (aw_cmd[ts_isa_pkg::AdamwGfmtPos +: 2]),
+      .clear_i      (aw_cmd[ts_isa_pkg::AdamwClearPos]),
+      .skip_i       (aw_cmd[ts_isa_pkg::AdamwSkipPos]),
+      .p16_i        (aw_cmd[ts_isa_pkg::AdamwP16Pos]),
+      .p16fmt_i     (aw_cmd[ts_isa_pkg::AdamwP16fmtPos]),
+      .decay_i      (aw_cmd[ts_isa_pkg::AdamwDecayPos]),
+      .n_i          (aw_cmd[ts_isa_pkg::AdamwNPos +: 32]),
+      .addr_i       ({aw_cmd[ts_isa_pkg::AdamwP16AddrPos +: 32], aw_cmd[ts_isa_pkg::AdamwVAddrPos +: 32],
+                      aw_cmd[ts_isa_pkg::AdamwMAddrPos +: 32], aw_cmd[ts_isa_pkg::AdamwPAddrPos +: 32],
+                      aw_cmd[ts_isa_pkg::AdamwGAddrPos +: 32],
+                      aw_cmd[ts_isa_pkg::AdamwScalarsAddrPos +: 32]}),
+      .done_valid_o (aw_done_valid),
+      .done_ready_i (aw_done_ready),
+      .done_status_o(aw_done_status),
+      .done_addr_o  (aw_done_addr),
+      .busy_o       (aw_busy),
+      .flags_o      (aw_flags),
+      .sumsq_o      (aw_sumsq),
+      .nonfinite_o  (nonfinite),
+      .skipped_o    (skipped),
+      .ar_valid_o   (a_ar_valid),
+      .ar_ready_i   (a_ar_ready),
+      .ar_id_o      (a_ar_id),
+      .ar_addr_o    (a_ar_addr),
+      .ar_len_o     (a_ar_len),
+      .ar_size_o    (a_ar_size),
+      .ar_burst_o   (a_ar_burst),
+      .r_valid_i    (a_r_valid),
+      .r_ready_o    (a_r_ready),
+      .r_id_i       (m_axi_r_id_i),
+      .r_data_i     (m_axi_r_data_i),
+      .r_resp_i     (m_axi_r_resp_i),
+      .r_last_i     (m_axi_r_last_i),
+      .aw_valid_o   (a_aw_valid),
+      .aw_ready_i   (a_aw_ready),
+      .aw_id_o      (a_aw_id),
+      .aw_addr_o    (a_aw_addr),
+      .aw_len_o     (a_aw_len),
+      .aw_size_o    (a_aw_size),
+      .aw_burst_o   (a_aw_burst),
+      .w_valid_o    (a_w_valid),
+      .w_ready_i    (a_w_ready),
+      .w_data_o     (a_w_data),
+      .w_strb_o     (a_w_strb),
+      .w_last_o     (a_w_last),
+      .b_valid_i    (a_b_valid),
+      .b_ready_o    (a_b_ready),
+      .b_id_i       (m_axi_b_id_i),
+      .b_resp_i     (m_axi_b_resp_i)
+    );
+    assign aw_status = {skipped, nonfinite};
+  end else begin : g_no_adamw
+    // ADAMW is refused at fetch (Opcode): nothing can reach these.
+    logic unused_aw;
+    assign unused_aw     = ^{aw_valid, aw_cmd, aw_done_ready, a_ar_ready, a_r_valid, a_aw_ready,
+                             a_w_ready, a_b_valid};
+    assign aw_ready      = 1'b0;
+    assign aw_done_valid = 1'b0;
+    assign aw_done_status = '0;
+    assign aw_done_addr  = '0;
+    assign aw_busy       = 1'b0;
+    assign aw_flags      = '0;
+    assign aw_sumsq      = '0;
+    assign aw_status     = '0;
+    assign a_ar_valid    = 1'b0;
+    assign a_ar_id       = '0;
+    assign a_ar_addr     = '0;
+    assign a_ar_len      = '0;
+    assign a_ar_size     = '0;
+    assign a_ar_burst    = '0;
+    assign a_r_ready     = 1'b0;
+    assign a_aw_valid    = 1'b0;
+    assign a_aw_id       = '0;
+    assign a_aw_addr     = '0;
+    assign a_aw_len      = '0;
+    assign a_aw_size     = '0;
+    assign a_aw_burst    = '0;
+    assign a_w_valid     = 1'b0;
+    assign a_w_data      = '0;
+    assign a_w_strb      = '0;
+    assign a_w_last      = 1'b0;
+    assign a_b_ready     = 1'b0;
+  end
 
   // Assertions
   `TS_ASSERT_INIT(a_acc_rows, AccRows >= 4 && (1 << AccAw) == AccRows,

@@ -30,7 +30,8 @@ TEST_F(ChipRaw, CsrIdentityAndConfig) {
   EXPECT_EQ(dev_->csr_read(isa::csr::kId), isa::csr::kIdValue);
   EXPECT_EQ(dev_->csr_read(isa::csr::kVersion), isa::csr::kVersionValue);
   const ChipConfig& c = dev_->config();
-  EXPECT_EQ(dev_->csr_read(kCfgDim), c.dim | (c.bus_bytes << 8) | (c.windows << 16));
+  EXPECT_EQ(dev_->csr_read(kCfgDim),
+            c.dim | (c.bus_bytes << 8) | (c.windows << 16) | (c.adamw_lanes << 20));
   EXPECT_EQ(dev_->csr_read(isa::csr::kCfgSpadRows), c.spad_rows);
   EXPECT_EQ(dev_->csr_read(isa::csr::kCfgAccRows), c.acc_rows);
   EXPECT_EQ(dev_->csr_read(isa::csr::win_last(0)), kWinLast);

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: Apache-2.0
+// System tests of the ADAMW command on the whole chip (rtl/optim/ts_adamw in ts_top):
+// STEP and SCAN against the bit-exact per-element golden (golden::adamw_element /
+// adamw_scan) and a sum of squares folded here as docs/isa.md states it, the skip of a
+// step over non-finite gradients, every refusal, and random AXI stalls. Commands are
+// encoded here from the ISA field table (not with the runtime's encoder), so the two
+// are checked against each other by the runtime tests.
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "chip_fixture.hpp"
+#include "tessera/adamw.hpp"
+#include "tessera/golden/adamw.hpp"
+#include "tessera/golden/arith.hpp"
+
+namespace tessera::systest {
+namespace {
+
+using golden::AdamWScalarBits;
+using golden::Fmt16;
+using golden::GradFmt;
+
+constexpr uint32_t kScalarAddr = 0x1100'0000u;
+
+struct Tensor {
+  uint32_t n = 0;
+  uint32_t g = 0, p = 0, m = 0, v = 0, p16 = 0;
+};
+
+struct StepMode {
+  GradFmt gfmt = GradFmt::kFp32;
+  bool p16 = false;
+  Fmt16 p16fmt = Fmt16::kFp16;
+  bool decay = false;
+  bool skip = false;
+};
+
+isa::Words adamw_words(bool step, const StepMode& md, bool clear, const Tensor& t,
+                       uint32_t scalars) {
+  namespace f = isa::field;
+  isa::Words w{};
+  w[0] = uint32_t(isa::Opcode::kAdamw);
+  f::kAdamwStep.put(w, step);
+  f::kAdamwGfmt.put(w, uint32_t(md.gfmt));
+  f::kAdamwClear.put(w, clear);
+  f::kAdamwSkip.put(w, md.skip);
+  f::kAdamwP16.put(w, md.p16);
+  f::kAdamwP16fmt.put(w, md.p16fmt == Fmt16::kBf16);
+  f::kAdamwDecay.put(w, md.decay);
+  f::kAdamwN.put(w, t.n);
+  f::kAdamwGAddr.put(w, t.g);
+  f::kAdamwPAddr.put(w, t.p);
+  f::kAdamwMAddr.put(w, t.m);
+  f::kAdamwVAddr.put(w, t.v);
+  f::kAdamwP16Addr.put(w, t.p16);
+  f::kAdamwScalarsAddr.put(w, scalars);
+  return w;
+}
+
+uint32_t fbits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+// Host-side state of one tensor: what the chip's memory must hold.
+struct HostTensor {
+  Tensor t;
+  std::vector<uint32_t> g, p, m, v;
+  std::vector<uint16_t> p16;
+};
+
+class ChipAdamW : public ::testing::Test {
+ protected:
+  void make(const std::string& config, DeviceOptions opt = {}) {
+    opt.seed = test::seed();
+    if (opt.mem_latency == 100) opt.mem_latency = 20;
+    dev_ = make_sim(config, opt);
+    setup_chip(*dev_);
+    rng_.seed(opt.seed);
+    lanes_ = dev_->config().adamw_lanes;
+  }
+
+  // A tensor of n elements at the next free 64-byte-aligned addresses, random contents
+  // (p, m, v and the grads: roughly N(0, 1) scaled; v >= 0), guard bytes after each range.
+  HostTensor alloc(uint32_t n, GradFmt gfmt) {
+    HostTensor h;
+    h.t.n = n;
+    auto place = [&](uint32_t bytes) {
+      const uint32_t a = next_;
+      next_ = (next_ + bytes + 64 + 63) & ~63u;  // 64 guard bytes
+      return a;
+    };
+    const uint32_t gb = gfmt == GradFmt::kFp32 ? 4 : 2;
+    h.t.g = place(n * gb);
+    h.t.p = place(4 * n);
+    h.t.m = place(4 * n);
+    h.t.v = place(4 * n);
+    h.t.p16 = place(2 * n);
+    std::normal_distribution<float> nd(0.f, 1.f);
+    h.g.resize(n);
+    h.p.resize(n);
+    h.m.resize(n);
+    h.v.resize(n);
+    h.p16.assign(n, 0xa5a5);
+    for (uint32_t i = 0; i < n; i++) {
+      const float g = nd(rng_) * 1e3f;  // loss-scaled gradient
+      h.g[i] = gfmt == GradFmt::kFp32 ? fbits(g)
+               : gfmt == GradFmt::kBf16 ? (fbits(g) >> 16)
+                                        : golden::fp_narrow(Fmt16::kFp16, fbits(g)).bits;
+      h.p[i] = fbits(nd(rng_) * 0.1f);
+      h.m[i] = fbits(nd(rng_) * 0.01f);
+      h.v[i] = fbits(std::fabs(nd(rng_)) * 1e-4f);
+    }
+    write(h, gfmt);
+    // Guards: a byte pattern after every range (checked by expect_memory).
+    for (uint32_t a : {h.t.g + n * gb, h.t.p + 4 * n, h.t.m + 4 * n, h.t.v + 4 * n,
+                       h.t.p16 + 2 * n}) {
+      dev_->mem_write(a, std::vector<uint8_t>(64, 0x5c));
+    }
+    return h;
+  }
+
+  void write(const HostTensor& h, GradFmt gfmt) {
+    const uint32_t n = h.t.n;
+    if (gfmt == GradFmt::kFp32) {
+      dev_->mem_write(h.t.g, reinterpret_cast<const uint8_t*>(h.g.data()), 4ull * n);
+    } else {
+      std::vector<uint16_t> g16(h.g.begin(), h.g.end());
+      dev_->mem_write(h.t.g, reinterpret_cast<const uint8_t*>(g16.data()), 2ull * n);
+    }
+    dev_->mem_write(h.t.p, reinterpret_cast<const uint8_t*>(h.p.data()), 4ull * n);
+    dev_->mem_write(h.t.m, reinterpret_cast<const uint8_t*>(h.m.data()), 4ull * n);
+    dev_->mem_write(h.t.v, reinterpret_cast<const uint8_t*>(h.v.data()), 4ull * n);
+    dev_->mem_write(h.t.p16, reinterpret_cast<const uint8_t*>(h.p16.data()), 2ull * n);
+  }
+
+  // Compares the chip's memory with the host state, guards included.
+  void expect_memory(const HostTensor& h, GradFmt gfmt, const std::string& what) {
+    const uint32_t n = h.t.n;
+    auto rd32 = [&](uint32_t a) {
+      std::vector<uint32_t> v(n);
+      dev_->mem_read(a, reinterpret_cast<uint8_t*>(v.data()), 4ull * n);
+      return v;
+    };
+    std::vector<uint16_t> p16(n);
+    dev_->mem_read(h.t.p16, reinterpret_cast<uint8_t*>(p16.data()), 2ull * n);
+    const std::vector<uint32_t> p = rd32(h.t.p), m = rd32(h.t.m), v = rd32(h.t.v);
+    size_t bad = 0;
+    for (uint32_t i = 0; i < n && bad < 5; i++) {
+      if (p[i] != h.p[i] || m[i] != h.m[i] || v[i] != h.v[i] || p16[i] != h.p16[i]) {
+        ADD_FAILURE() << what << ": element " << i << " of " << n << std::hex << ": p "
+                      << p[i] << " want " << h.p[i] << ", m " << m[i] << " want " << h.m[i]
+                      << ", v " << v[i] << " want " << h.v[i] << ", p16 " << p16[i]
+                      << " want " << h.p16[i];
+        bad++;
+      }
+    }
+    const uint32_t gb = gfmt == GradFmt::kFp32 ? 4 : 2;
+    for (uint32_t a : {h.t.g + n * gb, h.t.p + 4 * n, h.t.m + 4 * n, h.t.v + 4 * n,
+                       h.t.p16 + 2 * n}) {
+      EXPECT_EQ(dev_->mem_read(a, 64), std::vector<uint8_t>(64, 0x5c))
+          << what << ": guard bytes after a range at 0x" << std::hex << a << " changed";
+    }
+  }
+
+  void put_scalars(const AdamWScalarBits& s) {
+    const uint32_t w[8] = {s.inv_loss_scale, s.decay, s.one_minus_b1, s.b2,
+                           s.one_minus_b2,   s.bc2_sqrt, s.eps,        s.neg_step};
+    dev_->mem_write(kScalarAddr, reinterpret_cast<const uint8_t*>(w), 32);
+  }
+
+  static AdamWScalarBits scalars(uint64_t step, double loss_scale, const StepMode& md) {
+    AdamWHyper hy;
+    hy.lr = 1e-3;
+    hy.weight_decay = md.decay ? 0.01 : 0.0;
+    return scalar_bits(adamw_scalars(hy, step, loss_scale), md.gfmt, md.p16fmt);
+  }
+
+  // The golden update of h (in place); returns the OR of the element flags.
+  static uint8_t golden_step(HostTensor& h, const AdamWScalarBits& s, const StepMode& md) {
+    uint8_t flags = 0;
+    for (uint32_t i = 0; i < h.t.n; i++) {
+      const golden::AdamWElement e = golden::adamw_element(s, h.g[i], h.p[i], h.m[i], h.v[i]);
+      h.p[i] = e.p;
+      h.m[i] = e.m;
+      h.v[i] = e.v;
+      if (md.p16) h.p16[i] = e.p16;
+      flags |= e.flags;
+    }
+    return flags;
+  }
+
+  void expect_ok() {
+    EXPECT_EQ(dev_->csr_read(isa::csr::kErrCode), 0u)
+        << "ERR_ADDR 0x" << std::hex << dev_->csr_read(isa::csr::kErrAddr);
+  }
+
+  std::unique_ptr<Device> dev_;
+  std::mt19937_64 rng_;
+  uint32_t lanes_ = 0;
+  uint32_t next_ = 0x1200'0000u;
+};
+
+TEST_F(ChipAdamW, ConfigReportsLanes) {
+  make("tiny");
+  const ChipConfig& c = dev_->config();
+  EXPECT_GT(c.adamw_lanes, 0u);
+  EXPECT_EQ(dev_->csr_read(isa::csr::kCfgDim),
+            c.dim | (c.bus_bytes << 8) | (c.windows << 16) | (c.adamw_lanes << 20));
+}
+
+// STEP over tensors of awkward sizes in every gradient format and with both copies,
+// repeated with the state fed back, against the golden element model.
+TEST_F(ChipAdamW, StepMatchesGoldenBitForBit) {
+  make("tiny");
+  const GradFmt fmts[] = {GradFmt::kFp32, GradFmt::kFp16, GradFmt::kBf16};
+  const uint32_t sizes[] = {1, 3, 17, 64, 129, 1000};
+  uint64_t step = 1;
+  for (GradFmt gf : fmts) {
+    for (uint32_t n : sizes) {
+      StepMode md;
+      md.gfmt = gf;
+      md.p16 = (n % 2) == 1;
+      md.p16fmt = (n % 3) == 0 ? Fmt16::kBf16 : Fmt16::kFp16;
+      md.decay = n != 64;
+      HostTensor h = alloc(n, gf);
+      for (int rep = 0; rep < 2; rep++, step++) {
+        const AdamWScalarBits s = scalars(step, 1024.0, md);
+        put_scalars(s);
+        dev_->csr_write(isa::csr::kFlags, 0x1f);
+        run_commands(*dev_, {adamw_words(true, md, false, h.t, kScalarAddr)});
+        expect_ok();
+        const uint8_t flags = golden_step(h, s, md);
+        expect_memory(h, gf, "gfmt " + std::to_string(int(gf)) + " n " + std::to_string(n));
+        EXPECT_EQ(dev_->csr_read(isa::csr::kFlags), flags) << "n " << n;
+        EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwStatus) & isa::csr::kAdamwStatusSkipped, 0u);
+      }
+    }
+  }
+}
+
+// The documented sum of squares: per-lane FP32 accumulators, folded left to right.
+struct SumSq {
+  std::vector<uint32_t> acc;
+  bool nonfinite = false;
+  uint8_t flags = 0;
+  explicit SumSq(uint32_t lanes) : acc(lanes, 0) {}
+  void add(const AdamWScalarBits& s, const std::vector<uint32_t>& g) {
+    for (size_t i = 0; i < g.size(); i++) {
+      const golden::AdamWScan r = golden::adamw_scan(s, g[i]);
+      uint32_t& a = acc[i % acc.size()];
+      a = golden::fp32_add(a, r.gsq).bits;
+      nonfinite |= r.nonfinite;
+      flags |= r.flags;
+    }
+  }
+  uint32_t fold() const {
+    uint32_t s = acc[0];
+    for (size_t l = 1; l < acc.size(); l++) s = golden::fp32_add(s, acc[l]).bits;
+    return s;
+  }
+};
+
+TEST_F(ChipAdamW, ScanSumsSquaresAcrossTensorsAndFindsNonFinite) {
+  make("tiny");
+  StepMode md;
+  md.gfmt = GradFmt::kBf16;
+  const AdamWScalarBits s = scalars(1, 65536.0, md);
+  put_scalars(s);
+  HostTensor a = alloc(333, md.gfmt), b = alloc(70, md.gfmt);
+  SumSq want(lanes_);
+  want.add(s, a.g);
+  want.add(s, b.g);
+  dev_->csr_write(isa::csr::kFlags, 0x1f);
+  run_commands(*dev_, {adamw_words(false, md, true, a.t, kScalarAddr),
+                       adamw_words(false, md, false, b.t, kScalarAddr)});
+  expect_ok();
+  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwSumsq), want.fold());
+  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwStatus), 0u);
+  EXPECT_EQ(dev_->csr_read(isa::csr::kFlags), want.flags);
+  expect_memory(a, md.gfmt, "scan writes nothing");
+  expect_memory(b, md.gfmt, "scan writes nothing");
+
+  // An Inf gradient in the second tensor; a clearing scan starts over.
+  b.g[41] = 0x7f80;  // BF16 +Inf
+  write(b, md.gfmt);
+  SumSq want2(lanes_);
+  want2.add(s, a.g);
+  want2.add(s, b.g);
+  run_commands(*dev_, {adamw_words(false, md, true, a.t, kScalarAddr),
+                       adamw_words(false, md, false, b.t, kScalarAddr)});
+  expect_ok();
+  EXPECT_TRUE(want2.nonfinite);
+  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwSumsq), want2.fold());
+  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwStatus), isa::csr::kAdamwStatusNonfinite);
+}
+
+// SCAN finds an Inf, STEP with skip writes nothing; after a clean clearing SCAN it runs.
+TEST_F(ChipAdamW, SkipLeavesStateBitIdentical) {
+  make("tiny");
+  StepMode md;
+  md.gfmt = GradFmt::kFp16;
+  md.p16 = true;
+  md.skip = true;
+  md.decay = true;
+  const AdamWScalarBits s = scalars(3, 256.0, md);
+  put_scalars(s);
+  HostTensor h = alloc(257, md.gfmt);
+  h.g[200] = 0x7e00;  // FP16 NaN
+  write(h, md.gfmt);
+  run_commands(*dev_, {adamw_words(false, md, true, h.t, kScalarAddr),
+                       adamw_words(true, md, false, h.t, kScalarAddr)});
+  expect_ok();
+  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwStatus),
+            isa::csr::kAdamwStatusNonfinite | isa::csr::kAdamwStatusSkipped);
+  expect_memory(h, md.gfmt, "skipped step");
+
+  h.g[200] = 0x3c00;  // 1.0
+  write(h, md.gfmt);
+  run_commands(*dev_, {adamw_words(false, md, true, h.t, kScalarAddr),
+                       adamw_words(true, md, false, h.t, kScalarAddr)});
+  expect_ok();
+  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwStatus), 0u);
+  golden_step(h, s, md);
+  expect_memory(h, md.gfmt, "step after a clean scan");
+}
+
+// Every refusal: nothing is read or written, the error names the check.
+TEST_F(ChipAdamW, RefusalsTouchNothing) {
+  make("tiny");
+  StepMode md;
+  md.p16 = true;
+  md.decay = true;
+  put_scalars(scalars(1, 1.0, md));
+  HostTensor h = alloc(100, md.gfmt);
+  struct Case {
+    const char* what;
+    isa::ErrCode err;
+    isa::Unit unit;
+    uint32_t addr;  // ERR_ADDR for Window
+    std::function<void(isa::Words&)> edit;
+  };
+  const uint32_t outside = 0x2000'0000u;
+  const std::vector<Case> cases = {
+      {"reserved bit", isa::ErrCode::kReserved, isa::Unit::kFetch, 0,
+       [](isa::Words& w) { w[0] |= 1u << 20; }},
+      {"n = 0", isa::ErrCode::kDims, isa::Unit::kFetch, 0,
+       [](isa::Words& w) { w[1] = 0; }},
+      {"gfmt 3", isa::ErrCode::kDtype, isa::Unit::kFetch, 0,
+       [](isa::Words& w) { isa::field::kAdamwGfmt.put(w, 3); }},
+      {"p misaligned", isa::ErrCode::kAlign, isa::Unit::kFetch, 0,
+       [](isa::Words& w) { w[3] += 4; }},
+      {"scalars misaligned", isa::ErrCode::kAlign, isa::Unit::kFetch, 0,
+       [](isa::Words& w) { w[7] += 32; }},
+      {"scalars outside", isa::ErrCode::kWindow, isa::Unit::kExec, outside,
+       [&](isa::Words& w) { w[7] = outside; }},
+      {"g outside", isa::ErrCode::kWindow, isa::Unit::kExec, outside,
+       [&](isa::Words& w) { w[2] = outside; }},
+      {"v past the window", isa::ErrCode::kWindow, isa::Unit::kExec, kWinLast + 1 - 64,
+       [&](isa::Words& w) { w[5] = kWinLast + 1 - 64; }},
+      {"p16 outside", isa::ErrCode::kWindow, isa::Unit::kExec, outside,
+       [&](isa::Words& w) { w[6] = outside; }},
+      {"n wraps the address space", isa::ErrCode::kWindow, isa::Unit::kExec, 0,
+       [&](isa::Words& w) { w[1] = 0x8000'0000u; }},
+  };
+  for (const Case& c : cases) {
+    isa::Words w = adamw_words(true, md, false, h.t, kScalarAddr);
+    c.edit(w);
+    const uint64_t rd0 = dev_->csr_read(isa::csr::kPerf + 8 * isa::kPerfBytesRead);
+    const uint32_t slot = run_commands(*dev_, {w});
+    const uint32_t code = dev_->csr_read(isa::csr::kErrCode);
+    EXPECT_EQ(code & 0xff, uint32_t(c.err)) << c.what;
+    EXPECT_EQ((code >> 8) & 0xf, uint32_t(c.unit)) << c.what;
+    EXPECT_EQ(dev_->csr_read(isa::csr::kErrCmd), slot) << c.what;
+    if (c.err == isa::ErrCode::kWindow && c.addr != 0) {
+      EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr), c.addr) << c.what;
+    }
+    if (c.unit == isa::Unit::kExec) {
+      EXPECT_EQ(dev_->csr_read(isa::csr::kPerf + 8 * isa::kPerfBytesRead) - rd0, 32u)
+          << c.what << ": only the command itself may be read";
+    }
+    expect_memory(h, md.gfmt, c.what);
+    // Re-arm: soft reset, ring and window again.
+    dev_->csr_write(isa::csr::kCtrl, isa::csr::kCtrlSoftReset);
+    for (int i = 0; i < 100 && (dev_->csr_read(isa::csr::kCtrl) & 1); i++) {
+    }
+    setup_chip(*dev_);
+    dev_->csr_write(isa::csr::kErrCode, code);
+  }
+}
+
+// Random AXI stalls on every channel and a long memory latency change no bit.
+TEST_F(ChipAdamW, StallsChangeNothing) {
+  DeviceOptions opt;
+  opt.mem_latency = 37;
+  opt.ar_stall = 0.3;
+  opt.aw_stall = 0.3;
+  opt.w_stall = 0.3;
+  opt.r_stall = 0.3;
+  opt.b_stall = 0.3;
+  make("tiny", opt);
+  StepMode md;
+  md.p16 = true;
+  md.decay = true;
+  const AdamWScalarBits s = scalars(7, 1.0, md);
+  put_scalars(s);
+  HostTensor a = alloc(777, md.gfmt), b = alloc(51, md.gfmt);
+  run_commands(*dev_, {adamw_words(true, md, false, a.t, kScalarAddr),
+                       adamw_words(true, md, false, b.t, kScalarAddr)});
+  expect_ok();
+  golden_step(a, s, md);
+  golden_step(b, s, md);
+  expect_memory(a, md.gfmt, "a");
+  expect_memory(b, md.gfmt, "b");
+}
+
+}  // namespace
+}  // namespace tessera::systest

@@ -85,7 +85,8 @@ TOP_SV = pathlib.Path(__file__).resolve().parent.parent / "rtl/top/ts_top.sv"
 
 def top_ports():
     """ts_top's port list, read from rtl/top/ts_top.sv (the wrappers repeat it)."""
-    text = TOP_SV.read_text()
+    # Line comments are dropped first, so that a comment cannot end the lists early.
+    text = "\n".join(l.split("//", 1)[0].rstrip() for l in TOP_SV.read_text().splitlines())
     head = text.index("module ts_top #(")
     body = text[text.index(") (", head) + 3:text.index(");", head)]
     lines = [l.rstrip() for l in body.splitlines() if l.strip() and not l.strip().startswith("//")]

@@ -13,8 +13,10 @@
 // Writes: four output streams (0 p, 1 m, 2 v, 3 p16), packed back into beats; a burst is
 // issued, round-robin, for a stream whose FIFO holds all of its beats (AW ID 4 + stream),
 // so W never waits for data. The last beat of a range carries only its bytes' strobes.
-// SCAN reads g only and adds g*g into Lanes FP32 accumulators (element i into i mod
-// Lanes), folded left to right into sumsq_o at the end of the command.
+// SCAN reads g only, at the bus rate for FP32 gradients: ScanLanes = BusBytes/4
+// ts_adamw_scan units take one beat (FP32) or half a beat (FP16/BF16) per cycle and add
+// g*g into ScanLanes FP32 accumulators (element i into i mod ScanLanes, in order), folded
+// left to right into sumsq_o at the end of the command.
 // Errors: a range outside the windows (status 1, nothing accessed), an AXI error
 // response (status 3: the unit stops issuing, drains what is in flight, and reports the
 // beat's address for reads, the range's base for writes).
@@ -101,6 +103,8 @@ module ts_adamw #(
   localparam int unsigned G32W = (G32 > 1) ? $clog2(G32) : 1;
   localparam int unsigned G16W = $clog2(G16);
   localparam int unsigned LnW  = (Lanes > 1) ? $clog2(Lanes) : 1;
+  localparam int unsigned SL   = EP;                        // scan lanes
+  localparam int unsigned SlW  = (SL > 1) ? $clog2(SL) : 1;
   localparam int unsigned LenW = $clog2(MaxBurst + 1);
 
   if (Lanes == 0 || EP % Lanes != 0 || G16 < 2) begin : g_bad_lanes
@@ -135,6 +139,8 @@ module ts_adamw #(
   logic [6*32-1:0] c_addr;
   logic [32:0]  ngroups;            // ceil(n / Lanes)
   logic [LnW:0] tail_lanes;         // valid lanes of the last group
+  logic [32:0]  nsgroups;           // ceil(n / ScanLanes)
+  logic [SlW:0] s_tail;             // valid scan lanes of the last scan group
 
   always_ff @(posedge clk_i) begin
     if (st_q == SIdle && cmd_valid_i) begin
@@ -149,6 +155,8 @@ module ts_adamw #(
       c_addr   <= addr_i;
       ngroups  <= (33'(n_i) + 33'(Lanes - 1)) / 33'(Lanes);
       tail_lanes <= ((n_i % 32'(Lanes)) == 0) ? (LnW + 1)'(Lanes) : (LnW + 1)'(n_i % 32'(Lanes));
+      nsgroups <= (33'(n_i) + 33'(SL - 1)) / 33'(SL);
+      s_tail   <= ((n_i % 32'(SL)) == 0) ? (SlW + 1)'(SL) : (SlW + 1)'(n_i % 32'(SL));
     end
   end
 
@@ -304,10 +312,10 @@ module ts_adamw #(
   logic           fire, f_last, o_last;
   logic [4*CntW-1:0] rsv_q;                       // output beats reserved (per output stream)
   logic [3:0]     out_act;
-  logic [Lanes-1:0] l_in_valid, l_out_valid, l_scan_valid, l_nonfinite;
-  logic [Lanes*32-1:0] l_g, l_p, l_m, l_v, l_po, l_mo, l_vo, l_gsq;
+  logic [Lanes-1:0] l_in_valid, l_out_valid;
+  logic [Lanes*32-1:0] l_g, l_p, l_m, l_v, l_po, l_mo, l_vo;
   logic [Lanes*16-1:0] l_p16;
-  logic [Lanes*FW-1:0] l_flags, l_sflags;
+  logic [Lanes*FW-1:0] l_flags;
 
   assign out_act = c_step ? {c_p16, 3'b111} : 4'b0000;
   assign f_last  = (fire_j_q == ngroups - 33'd1);
@@ -315,7 +323,7 @@ module ts_adamw #(
 
   always_comb begin
     logic ok;
-    ok = (st_q == SRun) && !err_q && (fire_j_q != ngroups);
+    ok = (st_q == SRun) && !err_q && c_step && (fire_j_q != ngroups);
     for (int unsigned s = 0; s < 4; s++) begin
       if (in_act[s] && if_empty[s]) ok = 1'b0;
       if (out_act[s] && rsv_q[CntW*s +: CntW] == CntW'(FifoBeats)) ok = 1'b0;
@@ -330,7 +338,7 @@ module ts_adamw #(
   assign rsv_inc = out_act & {pop16, pop32, pop32, pop32};
   assign pop32 = fire && (fsub32_q == G32W'(G32 - 1) || f_last);
   assign pop16 = fire && (fsub16_q == G16W'(G16 - 1) || f_last);
-  assign if_pop[0] = (c_gfmt == 2'd0) ? pop32 : pop16;
+  assign if_pop[0] = !c_step ? spop : (c_gfmt == 2'd0) ? pop32 : pop16;
   assign if_pop[1] = c_step && pop32;
   assign if_pop[2] = c_step && pop32;
   assign if_pop[3] = c_step && pop32;
@@ -346,7 +354,9 @@ module ts_adamw #(
     assign l_v[l*32 +: 32] = if_data[3 * DW + (int'(fsub32_q) * Lanes + l) * 32 +: 32];
     assign l_in_valid[l] = fire && (!f_last || (LnW + 1)'(l) < tail_lanes);
 
-    logic [31:0] unused_sg;
+    logic [31:0] unused_sg, unused_sq;
+    logic        unused_sv, unused_snf;
+    logic [FW-1:0] unused_sf;
     ts_adamw_lane #(.DivBits(DivBits)) u_lane (
       .clk_i, .rst_ni,
       .gfmt_i(c_gfmt), .p16fmt_i(c_p16fmt), .decay_en_i(c_decay),
@@ -357,8 +367,32 @@ module ts_adamw #(
       .m_i(l_m[l*32 +: 32]), .v_i(l_v[l*32 +: 32]),
       .out_valid_o(l_out_valid[l]), .p_o(l_po[l*32 +: 32]), .m_o(l_mo[l*32 +: 32]),
       .v_o(l_vo[l*32 +: 32]), .p16_o(l_p16[l*16 +: 16]), .flags_o(l_flags[l*FW +: FW]),
-      .scan_valid_o(l_scan_valid[l]), .scan_g_o(unused_sg), .scan_gsq_o(l_gsq[l*32 +: 32]),
-      .scan_nonfinite_o(l_nonfinite[l]), .scan_flags_o(l_sflags[l*FW +: FW])
+      .scan_valid_o(unused_sv), .scan_g_o(unused_sg), .scan_gsq_o(unused_sq),
+      .scan_nonfinite_o(unused_snf), .scan_flags_o(unused_sf)
+    );
+  end
+
+  // ---------------------------------------------------------------- scan lanes
+  // A scan group is ScanLanes gradients: a whole FP32 beat, or half of a 16-bit one.
+  logic [32:0]     sfire_j_q;
+  logic            ssub_q, sfire, s_last, spop;
+  logic [SL-1:0]   s_in_valid, s_valid, s_nonfinite;
+  logic [SL*32-1:0] s_gsq;
+  logic [SL*FW-1:0] s_flags;
+
+  assign s_last = (sfire_j_q == nsgroups - 33'd1);
+  assign sfire  = (st_q == SRun) && !err_q && !c_step && (sfire_j_q != nsgroups) && !if_empty[0];
+  assign spop   = sfire && (c_gfmt == 2'd0 || ssub_q || s_last);
+
+  for (genvar l = 0; l < SL; l++) begin : g_scan
+    logic [31:0] g;
+    assign g = (c_gfmt == 2'd0) ? if_data[l*32 +: 32]
+                                : {16'd0, if_data[(int'(ssub_q) * SL + l) * 16 +: 16]};
+    assign s_in_valid[l] = sfire && (!s_last || (SlW + 1)'(l) < s_tail);
+    ts_adamw_scan u_scan (
+      .clk_i, .rst_ni, .gfmt_i(c_gfmt), .inv_ls_i(sc_q[0 +: 32]), .in_valid_i(s_in_valid[l]),
+      .grad_i(g), .out_valid_o(s_valid[l]), .gsq_o(s_gsq[l*32 +: 32]),
+      .nonfinite_o(s_nonfinite[l]), .flags_o(s_flags[l*FW +: FW])
     );
   end
 
@@ -366,31 +400,32 @@ module ts_adamw #(
   always_comb begin
     flags_o = '0;
     for (int unsigned l = 0; l < Lanes; l++) begin
-      flags_o = flags_o | (c_step ? l_flags[l*FW +: FW] : l_sflags[l*FW +: FW]);
+      flags_o = flags_o | l_flags[l*FW +: FW];
     end
+    for (int unsigned l = 0; l < SL; l++) flags_o = flags_o | s_flags[l*FW +: FW];
   end
 
   // ---------------------------------------------------------------- scan accumulators
-  logic [Lanes*32-1:0] acc_q, acc_sum;
+  logic [SL*32-1:0]    acc_q, acc_sum;
   logic                nonfinite_q, skipped_q;
   logic [31:0]         sumsq_q;
   logic                scan_out;
 
-  assign scan_out = l_scan_valid[0] && !c_step && st_q != SIdle;
+  assign scan_out = s_valid[0] && !c_step && st_q != SIdle;
 
-  for (genvar l = 0; l < Lanes; l++) begin : g_acc
+  for (genvar l = 0; l < SL; l++) begin : g_acc
     logic          unused_v;
     logic [FW-1:0] unused_f;
     ts_fp32_add #(.Stages(0)) u_add (
-      .clk_i, .rst_ni, .in_valid_i(1'b1), .a_i(acc_q[l*32 +: 32]), .b_i(l_gsq[l*32 +: 32]),
+      .clk_i, .rst_ni, .in_valid_i(1'b1), .a_i(acc_q[l*32 +: 32]), .b_i(s_gsq[l*32 +: 32]),
       .sub_i(1'b0), .out_valid_o(unused_v), .res_o(acc_sum[l*32 +: 32]), .flags_o(unused_f)
     );
   end
 
-  // Fold: sumsq = ((acc[0] + acc[1]) + ...) + acc[Lanes-1], one add per cycle.
-  logic [LnW:0]  fold_q;
+  // Fold: sumsq = ((acc[0] + acc[1]) + ...) + acc[ScanLanes-1], one add per cycle.
+  logic [SlW:0]  fold_q;
   logic [31:0]   fold_sum;
-  if (Lanes > 1) begin : g_fold
+  if (SL > 1) begin : g_fold
     logic          unused_v;
     logic [FW-1:0] unused_f;
     ts_fp32_add #(.Stages(0)) u_fold (
@@ -514,7 +549,7 @@ module ts_adamw #(
   end
 
   logic pipe_empty;
-  assign pipe_empty = (out_j_q == fire_j_q);  // the scan outputs come out first
+  assign pipe_empty = c_step ? (out_j_q == fire_j_q) : (scan_j_q == sfire_j_q);
 
   always_comb begin
     st_d = st_q;
@@ -526,11 +561,9 @@ module ts_adamw #(
       SRun: begin
         if (err_q) st_d = SDrain;
         else if (c_step && all_in_done && all_out_done && out_j_q == ngroups) st_d = SDone;
-        else if (!c_step && all_in_done && scan_j_q == ngroups && out_j_q == ngroups) begin
-          st_d = SFold;
-        end
+        else if (!c_step && sfire_j_q == nsgroups && scan_j_q == nsgroups) st_d = SFold;
       end
-      SFold:  if (32'(fold_q) >= 32'(Lanes)) st_d = SDone;
+      SFold:  if (32'(fold_q) >= 32'(SL)) st_d = SDone;
       SDrain: if (rd_quiet && !wb_q && !aw_pend_q && bout_q == 0 && pipe_empty) st_d = SDone;
       SDone:  if (done_ready_i) st_d = SIdle;
       default: st_d = SIdle;
@@ -566,6 +599,8 @@ module ts_adamw #(
       rd_left_q   <= '0;
       infl_q      <= '0;
       fire_j_q    <= '0;
+      sfire_j_q   <= '0;
+      ssub_q      <= 1'b0;
       out_j_q     <= '0;
       scan_j_q    <= '0;
       fsub32_q    <= '0;
@@ -630,7 +665,9 @@ module ts_adamw #(
           rsv_q    <= '0;
           ar_rr_q  <= '0;
           wr_rr_q  <= '0;
-          fold_q   <= (LnW + 1)'(1);
+          fold_q   <= (SlW + 1)'(1);
+          sfire_j_q <= '0;
+          ssub_q   <= 1'b0;
         end
       end
 
@@ -678,6 +715,12 @@ module ts_adamw #(
         err_addr_q <= rcv_addr_q[32*r_s +: 32];
       end
 
+      // ---- scan fire
+      if (sfire) begin
+        sfire_j_q <= sfire_j_q + 33'd1;
+        ssub_q    <= !ssub_q && c_gfmt != 2'd0;
+      end
+
       // ---- fire
       if (fire) begin
         fire_j_q <= fire_j_q + 33'd1;
@@ -699,16 +742,16 @@ module ts_adamw #(
       // ---- scan outputs
       if (scan_out) begin
         scan_j_q <= scan_j_q + 33'd1;
-        for (int unsigned l = 0; l < Lanes; l++) begin
-          if (l_scan_valid[l]) begin
+        for (int unsigned l = 0; l < SL; l++) begin
+          if (s_valid[l]) begin
             acc_q[l*32 +: 32] <= acc_sum[l*32 +: 32];
-            if (l_nonfinite[l]) nonfinite_q <= 1'b1;
+            if (s_nonfinite[l]) nonfinite_q <= 1'b1;
           end
         end
       end
       if (st_q == SRun && st_d == SFold) sumsq_q <= acc_q[31:0];
       if (st_q == SFold) begin
-        if (32'(fold_q) < 32'(Lanes)) sumsq_q <= fold_sum;
+        if (32'(fold_q) < 32'(SL)) sumsq_q <= fold_sum;
         fold_q <= fold_q + 1'b1;
       end
 

@@ -38,7 +38,7 @@ FuncDevice::FuncDevice(const ChipConfig& cfg, const DeviceOptions& opt)
       acc_(size_t(cfg.acc_rows) * cfg.dim),
       win_csr_(cfg.windows),
       win_(cfg.windows),
-      adamw_acc_(cfg.adamw_lanes, 0u) {
+      adamw_acc_(isa::adamw_scan_lanes(cfg), 0u) {
   // SRAMs are not reset on the chip: start from garbage so that reads of rows no LOAD or
   // GEMM wrote show up in results.
   uint64_t s = opt.seed;
@@ -707,6 +707,7 @@ void put32(uint8_t* b, uint32_t v) {
 
 uint64_t FuncDevice::exec_adamw(const isa::AdamwCmd& c, ErrCode* err, uint32_t* err_addr) {
   const uint64_t B = cfg_.bus_bytes, n = c.n, L = cfg_.adamw_lanes;
+  const uint64_t SL = isa::adamw_scan_lanes(cfg_);
   const uint64_t gb = isa::grad_bytes(c.gfmt);
   auto beats = [&](uint64_t bytes) { return (bytes + B - 1) / B; };  // ranges are aligned
   if (c.step && c.skip && adamw_nonfinite_) {
@@ -762,12 +763,12 @@ uint64_t FuncDevice::exec_adamw(const isa::AdamwCmd& c, ErrCode* err, uint32_t* 
         const golden::AdamWScan r = golden::adamw_scan(s, raw);
         fl |= r.flags;
         adamw_nonfinite_ = adamw_nonfinite_ || r.nonfinite;
-        uint32_t& acc = adamw_acc_[(i0 + i) % L];
+        uint32_t& acc = adamw_acc_[(i0 + i) % SL];
         acc = golden::fp32_add(acc, r.gsq).bits;  // not in FLAGS (docs/isa.md)
       }
     }
     uint32_t sum = adamw_acc_[0];
-    for (uint64_t l = 1; l < L; ++l) sum = golden::fp32_add(sum, adamw_acc_[l]).bits;
+    for (uint64_t l = 1; l < SL; ++l) sum = golden::fp32_add(sum, adamw_acc_[l]).bits;
     adamw_sumsq_ = sum;
   } else {
     adamw_skipped_ = false;
@@ -810,7 +811,7 @@ uint64_t FuncDevice::exec_adamw(const isa::AdamwCmd& c, ErrCode* err, uint32_t* 
   flags_ |= fl;
   perf_[isa::kPerfBytesRead] += rd * B;
   const uint64_t lanes = (n + L - 1) / L;
-  if (!c.step) return 4 + 2 * uint64_t(opt_.mem_latency) + std::max(lanes, rd);
+  if (!c.step) return 4 + 2 * uint64_t(opt_.mem_latency) + std::max((n + SL - 1) / SL, rd);
   return 4 + 3 * uint64_t(opt_.mem_latency) + 41 + std::max({lanes, rd, wr});
 }
 

@@ -390,14 +390,15 @@ INSTANTIATE_TEST_SUITE_P(Formats, AdamwStep,
                                   (k.decay ? "_decay" : "");
                          });
 
-// The sum of squares, in the documented order: per command, element i into acc[i mod L];
+// The sum of squares, in the documented order: per command, element i into acc[i mod L]
+// (L = isa::adamw_scan_lanes: bus bytes / 4);
 // the accumulators persist until a clearing SCAN; the fold is left to right.
 TEST(AdamwScan, SumOfSquaresOrderAndStatus) {
   std::mt19937_64 r(test::seed());
   bool order_matters = false;
   for (const char* name : {"tiny", "default", "large"}) {
     Rig rig(find_config(name));
-    const uint32_t L = rig.L(), B = rig.dev.config().bus_bytes;
+    const uint32_t L = isa::adamw_scan_lanes(rig.dev.config()), B = rig.dev.config().bus_bytes;
     for (GradFmt gf : {GradFmt::kFp32, GradFmt::kFp16, GradFmt::kBf16}) {
       golden::AdamWScalarBits sb = random_scalars(r, gf, Fmt16::kFp16, false);
       const Buffer sc = rig.rt.alloc(64);
@@ -915,7 +916,7 @@ TEST(AdamwRuntime, ClippingMatchesFp64GlobalNorm) {
     SCOPED_TRACE(name);
     FuncDevice dev(find_config(name));
     Runtime rt(dev);
-    const uint32_t L = rt.adamw_lanes();
+    const uint32_t L = isa::adamw_scan_lanes(rt.config());
     std::vector<HostT> ts = make_tensors(rt, r, {501, 77, 1003}, false);
     const double ls = 256.0;
     AdamWStepOptions o;

@@ -11,6 +11,8 @@
 
 #include "chip_fixture.hpp"
 #include "tessera/adamw.hpp"
+#include "tessera/func_device.hpp"
+#include "tessera/runtime.hpp"
 #include "tessera/golden/adamw.hpp"
 #include "tessera/golden/arith.hpp"
 
@@ -79,7 +81,7 @@ class ChipAdamW : public ::testing::Test {
     dev_ = make_sim(config, opt);
     setup_chip(*dev_);
     rng_.seed(opt.seed);
-    lanes_ = dev_->config().adamw_lanes;
+    lanes_ = isa::adamw_scan_lanes(dev_->config());  // the SCAN's accumulators
   }
 
   // A tensor of n elements at the next free 64-byte-aligned addresses, random contents
@@ -414,6 +416,106 @@ TEST_F(ChipAdamW, StallsChangeNothing) {
   golden_step(b, s, md);
   expect_memory(a, md.gfmt, "a");
   expect_memory(b, md.gfmt, "b");
+}
+
+// Runtime::adamw_step on the chip and on the functional model from the same data, on the
+// large (default) configuration with two lanes: GradScaler with Inf gradients injected on
+// some steps (skipped: nothing written), clipping by the global norm on others, p16 copies.
+// After every step the memory images (p, m, v, p16 and the guards behind them), the result
+// (skipped, norm, scales), FLAGS and the byte counters must be identical.
+TEST_F(ChipAdamW, RuntimeStepsMatchFunctionalModel) {
+  const uint64_t seed = test::seed();
+  DeviceOptions opt;
+  opt.seed = seed;
+  opt.mem_latency = 60;
+  const std::unique_ptr<Device> chip = make_sim("default", opt);
+  FuncDevice func(find_config("default"), DeviceOptions{"", seed});
+  Runtime rc(*chip), rf(func);
+  ASSERT_EQ(rc.adamw_lanes(), 2u);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  const uint32_t sizes[] = {1000, 37, 4097};
+  const GradFmt gf = GradFmt::kBf16;
+  struct Both {
+    std::vector<AdamWTensor> c, f;
+  } t;
+  auto alloc2 = [&](uint32_t bytes) {
+    return std::make_pair(rc.alloc(bytes + 64), rf.alloc(bytes + 64));
+  };
+  for (uint32_t n : sizes) {
+    AdamWTensor a, b;
+    a.n = b.n = n;
+    std::tie(a.p, b.p) = alloc2(4 * n);
+    std::tie(a.m, b.m) = alloc2(4 * n);
+    std::tie(a.v, b.v) = alloc2(4 * n);
+    std::tie(a.g, b.g) = alloc2(2 * n);
+    Buffer pc, pf;
+    std::tie(pc, pf) = alloc2(2 * n);
+    a.p16 = pc;
+    b.p16 = pf;
+    std::vector<uint32_t> p(n + 16);
+    for (auto& x : p) x = fbits(nd(rng) * 0.1f);
+    const std::vector<uint8_t> zeros(4 * n + 64, 0);
+    for (auto* rt : {&rc, &rf}) {
+      const AdamWTensor& x = rt == &rc ? a : b;
+      rt->write(x.p, p.data(), 4 * n + 64);
+      rt->write(x.m, zeros.data(), 4 * n + 64);
+      rt->write(x.v, zeros.data(), 4 * n + 64);
+      rt->write(*x.p16, zeros.data(), 2 * n + 64);
+    }
+    t.c.push_back(a);
+    t.f.push_back(b);
+  }
+  GradScaler sc_c(1024.0, 2.0, 0.5, 3), sc_f(1024.0, 2.0, 0.5, 3);
+  AdamWHyper hy;
+  hy.lr = 1e-2;
+  uint64_t step = 1;
+  for (int it = 0; it < 10; it++) {
+    // Gradients: loss-scaled normals; an Inf on iterations 2 and 6.
+    for (size_t k = 0; k < t.c.size(); k++) {
+      const uint32_t n = t.c[k].n;
+      std::vector<uint16_t> g(n);
+      for (auto& x : g) x = uint16_t(fbits(nd(rng) * float(sc_c.scale())) >> 16);
+      if ((it == 2 || it == 6) && k == 1) g[n / 2] = 0x7f80;
+      rc.write(t.c[k].g, g.data(), 2 * n);
+      rf.write(t.f[k].g, g.data(), 2 * n);
+    }
+    AdamWStepOptions oc, of;
+    oc.grad_fmt = of.grad_fmt = gf;
+    oc.scaler = &sc_c;
+    of.scaler = &sc_f;
+    if (it % 3 == 1) oc.max_grad_norm = of.max_grad_norm = 0.5;
+    const AdamWResult a = rc.adamw_step(t.c, hy, step, oc);
+    const AdamWResult b = rf.adamw_step(t.f, hy, step, of);
+    SCOPED_TRACE("iteration " + std::to_string(it));
+    EXPECT_EQ(a.skipped, b.skipped);
+    EXPECT_EQ(a.skipped, it == 2 || it == 6);
+    EXPECT_EQ(a.grad_norm.has_value(), b.grad_norm.has_value());
+    if (a.grad_norm && b.grad_norm && std::isfinite(*b.grad_norm)) {
+      EXPECT_EQ(*a.grad_norm, *b.grad_norm);
+    }
+    EXPECT_EQ(a.new_loss_scale, b.new_loss_scale);
+    EXPECT_EQ(a.grad_scale, b.grad_scale);
+    EXPECT_EQ(a.stats.flags, b.stats.flags);
+    for (uint32_t k : {isa::kPerfBytesRead, isa::kPerfBytesWritten}) {
+      EXPECT_EQ(a.stats.perf[k], b.stats.perf[k]) << "PERF[" << k << "]";
+    }
+    for (size_t k = 0; k < t.c.size(); k++) {
+      const uint32_t n = t.c[k].n;
+      for (auto pick : {&AdamWTensor::p, &AdamWTensor::m, &AdamWTensor::v}) {
+        std::vector<uint8_t> x(4 * n + 64), y(4 * n + 64);
+        rc.read(t.c[k].*pick, x.data(), x.size());
+        rf.read(t.f[k].*pick, y.data(), y.size());
+        EXPECT_EQ(x, y) << "tensor " << k;
+      }
+      std::vector<uint8_t> x(2 * n + 64), y(2 * n + 64);
+      rc.read(*t.c[k].p16, x.data(), x.size());
+      rf.read(*t.f[k].p16, y.data(), y.size());
+      EXPECT_EQ(x, y) << "p16 of tensor " << k;
+    }
+    if (::testing::Test::HasFailure()) return;
+    if (!a.skipped) step++;
+  }
 }
 
 }  // namespace

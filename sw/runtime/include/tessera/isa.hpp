@@ -117,6 +117,9 @@ const char* grad_fmt_name(golden::GradFmt f);  // "fp32", "fp16", "bf16" ("gfmt3
 // Bytes of the ADAMW scalar block and the alignment of every ADAMW host address.
 inline constexpr uint32_t kAdamwScalarBytes = 32;
 inline constexpr uint32_t kAdamwAlign = 64;
+// ADAMW SCAN's sum-of-squares accumulators (docs/isa.md "ADAMW"): one per FP32 element of
+// a bus beat; gradient i of a SCAN goes into accumulator i mod adamw_scan_lanes.
+inline uint32_t adamw_scan_lanes(const ChipConfig& c) { return c.bus_bytes / 4; }
 
 inline uint32_t opcode_of(const Words& w) { return w[0] & kOpcodeMask; }
 

@@ -32,6 +32,7 @@ struct GemmOptions {
   uint64_t seed = 1;
   bool a_trans = false, b_trans = false, accumulate = false, json = false, help = false;
   unsigned mem_latency = 100;
+  unsigned baud = 115200;
   int32_t rq_mult = 1 << 30;
   int rq_shift = -8, rq_zp = 0;
 };
@@ -49,6 +50,11 @@ isa::StoreFormat parse_out(const std::string& s) {
   if (s == "bf16") return isa::StoreFormat::kBf16;
   if (s == "int8") return isa::StoreFormat::kInt8;
   throw UsageError{"--out must be raw, fp16, bf16 or int8 (got '" + s + "')"};
+}
+
+// sim, func, or serial:<tty>.
+bool backend_name_ok(const std::string& b) {
+  return b == "sim" || b == "func" || (b.rfind("serial:", 0) == 0 && b.size() > 7);
 }
 
 GemmOptions parse(const std::vector<std::string>& args, const char* usage, bool bench) {
@@ -78,7 +84,9 @@ GemmOptions parse(const std::vector<std::string>& args, const char* usage, bool 
   add("config", po::value<std::string>(&o.config)->default_value("default"),
       ("chip configuration: " + config_names()).c_str());
   add("backend", po::value<std::string>(&o.backend),
-      "sim (Verilated chip) or func (ISA-level model); default sim if built, else func");
+      "sim (Verilated chip), func (ISA-level model) or serial:<tty> (a board behind the UART "
+      "bridge, docs/fpga.md); default sim if built, else func");
+  add("baud", po::value<unsigned>(&o.baud)->default_value(115200), "serial backend: baud rate");
   add("trace", po::value<std::string>(&o.trace), "FST waveform file (sim backend)");
   add("mem-latency", po::value<unsigned>(&o.mem_latency)->default_value(100),
       "host memory latency in cycles");
@@ -103,8 +111,8 @@ GemmOptions parse(const std::vector<std::string>& args, const char* usage, bool 
   parse_dtype(o.dtype);
   parse_out(o.out);
   if (o.backend.empty()) o.backend = backend_available("sim") ? "sim" : "func";
-  if (o.backend != "sim" && o.backend != "func") {
-    throw UsageError{"--backend must be sim or func (got '" + o.backend + "')"};
+  if (!backend_name_ok(o.backend)) {
+    throw UsageError{"--backend must be sim, func or serial:<tty> (got '" + o.backend + "')"};
   }
   if (!o.trace.empty() && o.backend != "sim") throw UsageError{"--trace needs --backend sim"};
   try {
@@ -166,8 +174,14 @@ Outcome run(const GemmOptions& o) {
   dopt.trace_path = o.trace;
   dopt.seed = o.seed;
   dopt.mem_latency = o.mem_latency;
+  dopt.baud = o.baud;
   std::unique_ptr<Device> dev = make_device(o.config, o.backend, dopt);
   RuntimeOptions ropt;
+  if (const auto mem = dev->memory_range()) {  // a board: its on-chip RAM only
+    ropt.dram_base = mem->base;
+    ropt.dram_size = mem->size;
+    ropt.ring_slots = 32;
+  }
   if (prog.tty()) {
     ropt.progress = [](uint64_t fetched, uint64_t total) {
       std::fprintf(stderr, "\r\033[Kdevice: %llu / %llu commands fetched",
@@ -442,7 +456,8 @@ int demo(const std::vector<std::string>& args) {
       "config", po::value<std::string>(&config)->default_value("default"),
       ("chip configuration: " + config_names()).c_str())(
       "size", po::value<uint32_t>(&size)->default_value(128), "M = N = K of the square GEMMs")(
-      "backend", po::value<std::string>(&backend), "sim (default if built) or func")(
+      "backend", po::value<std::string>(&backend),
+      "sim (default if built), func or serial:<tty>")(
       "seed", po::value<uint64_t>(&seed)->default_value(1), "random seed of the operands");
   po::variables_map vm;
   try {
@@ -462,7 +477,7 @@ int demo(const std::vector<std::string>& args) {
     throw UsageError{e.what()};
   }
   if (backend.empty()) backend = backend_available("sim") ? "sim" : "func";
-  if (backend != "sim" && backend != "func") throw UsageError{"--backend must be sim or func"};
+  if (!backend_name_ok(backend)) throw UsageError{"--backend must be sim, func or serial:<tty>"};
 
   struct Case {
     const char* dtype;

@@ -33,12 +33,36 @@ constexpr const char* kUsage =
     "  bench gemm     GEMM cycles, utilization and roofline ratio (JSON with --json)\n"
     "  bench adamw    AdamW STEP cycles, bytes and bandwidth-bound ratio (JSON with --json)\n"
     "\n"
-    "Run 'tessera <command> --help' for the options of a command.\n";
+    "Run 'tessera <command> --help' for the options of a command.\n"
+    "'--device <backend>' (e.g. serial:/dev/ttyUSB0, a board behind the UART bridge,\n"
+    "docs/fpga.md) anywhere on the line is the command's --backend.\n";
+
+// "--device X" / "--device=X" anywhere on the line (e.g. "tessera --device
+// serial:/dev/ttyUSB0 gemm ...") is the subcommand's "--backend X".
+std::vector<std::string> device_to_backend(std::vector<std::string> args) {
+  std::string device;
+  for (size_t i = 0; i < args.size();) {
+    if (args[i] == "--device" && i + 1 < args.size()) {
+      device = args[i + 1];
+      args.erase(args.begin() + long(i), args.begin() + long(i) + 2);
+    } else if (args[i].rfind("--device=", 0) == 0) {
+      device = args[i].substr(9);
+      args.erase(args.begin() + long(i));
+    } else {
+      ++i;
+    }
+  }
+  if (!device.empty() && !args.empty()) {
+    const size_t at = (args[0] == "bench" && args.size() > 1) ? 2 : 1;
+    args.insert(args.begin() + long(at), {"--backend", device});
+  }
+  return args;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+  const std::vector<std::string> args = device_to_backend({argv + 1, argv + argc});
 #ifdef TESSERA_SIM_BACKEND
   tessera::register_sim_backend();
 #endif

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include "tessera/bridge_device.hpp"
 #include "tessera/func_device.hpp"
 
 namespace tessera {
@@ -14,9 +15,18 @@ std::unique_ptr<Device> make_func(const ChipConfig& cfg, const DeviceOptions& op
   return std::make_unique<FuncDevice>(cfg, opt);
 }
 
+std::unique_ptr<Device> make_serial(const ChipConfig& cfg, const DeviceOptions& opt) {
+  if (opt.port.empty()) {
+    throw std::invalid_argument("serial backend needs a port: serial:/dev/ttyUSB0");
+  }
+  return std::make_unique<BridgeDevice>(
+      cfg, std::make_unique<SerialTransport>(opt.port, opt.baud, opt.clock_hz));
+}
+
 struct Registry {
   std::mutex mu;
-  std::map<std::string, DeviceFactory, std::less<>> factories{{"func", &make_func}};
+  std::map<std::string, DeviceFactory, std::less<>> factories{{"func", &make_func},
+                                                              {"serial", &make_serial}};
 };
 
 Registry& registry() {
@@ -58,19 +68,25 @@ bool backend_available(std::string_view name) {
 std::unique_ptr<Device> make_device(std::string_view config_name, std::string_view backend,
                                     const DeviceOptions& options) {
   const ChipConfig& cfg = find_config(config_name);
+  DeviceOptions opt = options;
+  std::string_view name = backend;
+  if (const size_t colon = backend.find(':'); colon != std::string_view::npos) {
+    name = backend.substr(0, colon);
+    opt.port = std::string(backend.substr(colon + 1));
+  }
   DeviceFactory f = nullptr;
   {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mu);
-    auto it = r.factories.find(backend);
+    auto it = r.factories.find(name);
     if (it != r.factories.end()) f = it->second;
   }
   if (!f) {
-    if (backend == "sim") throw std::runtime_error("simulation backend not built");
+    if (name == "sim") throw std::runtime_error("simulation backend not built");
     throw std::invalid_argument("unknown backend '" + std::string(backend) +
-                                "' (known: func, sim)");
+                                "' (known: func, sim, serial:<port>)");
   }
-  return f(cfg, options);
+  return f(cfg, opt);
 }
 
 }  // namespace tessera

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -54,8 +55,17 @@ class Device {
   // timing estimate, see func_device.hpp).
   virtual uint64_t cycles() const = 0;
 
-  // Name of the backend ("func", "sim") for reports.
+  // Name of the backend ("func", "sim", "serial:/dev/ttyUSB0") for reports.
   virtual std::string backend() const = 0;
+
+  // The host memory the device really has, when it is bounded (a board's on-chip RAM
+  // behind the UART bridge); nullopt: any address a window allows (the models). A host
+  // driver sizes its DRAM window and ring to fit it.
+  struct MemoryRange {
+    uint32_t base = 0;
+    uint32_t size = 0;
+  };
+  virtual std::optional<MemoryRange> memory_range() const { return std::nullopt; }
 };
 
 // Options passed to a backend when it is created.
@@ -68,6 +78,9 @@ struct DeviceOptions {
   int mem_write_latency = -1;      // sim: cycles from the last W beat to B (-1: mem_latency)
   // sim: probability (0..1) that the memory model holds off a handshake, per AXI channel.
   double ar_stall = 0, aw_stall = 0, w_stall = 0, r_stall = 0, b_stall = 0;
+  std::string port;          // serial: the tty ("serial:<port>" sets it, docs/fpga.md)
+  unsigned baud = 115200;    // serial: line rate (8N1)
+  double clock_hz = 12e6;    // serial: board clock, converts wall time into device cycles
 };
 
 // Looks up a named configuration of config/configs.toml; throws std::invalid_argument
@@ -75,8 +88,10 @@ struct DeviceOptions {
 const ChipConfig& find_config(std::string_view name);
 std::string config_names();  // "tiny, fpga, default, large"
 
-// Backend registry. "func" is built in; the simulation library registers "sim" by calling
-// register_backend("sim", factory) (e.g. from the CLI's main when it is linked in).
+// Backend registry. "func" and "serial" (a board behind the UART bridge, docs/fpga.md) are
+// built in; the simulation library registers "sim" by calling register_backend("sim",
+// factory) (e.g. from the CLI's main when it is linked in). A backend name "NAME:ARG"
+// selects backend NAME with DeviceOptions::port = ARG ("serial:/dev/ttyUSB0").
 using DeviceFactory = std::unique_ptr<Device> (*)(const ChipConfig&, const DeviceOptions&);
 void register_backend(std::string_view name, DeviceFactory factory);
 bool backend_available(std::string_view name);

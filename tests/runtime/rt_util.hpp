@@ -6,12 +6,20 @@
 #include <random>
 #include <vector>
 
+#include "tessera/device.hpp"
 #include "tessera/isa.hpp"
 
 namespace tessera::test {
 
 // Finite FP16/BF16 codes of moderate magnitude (|x| in about [2^-6, 2^5]) with some zeros
 // and subnormals, so that sums neither overflow nor lose everything to cancellation.
+// Options of a functional model seeded with `seed` (its SRAM fill), all else default.
+inline DeviceOptions func_options(uint64_t seed) {
+  DeviceOptions o;
+  o.seed = seed;
+  return o;
+}
+
 inline uint16_t random_code(std::mt19937_64& r, isa::Dtype dt, bool specials) {
   if (dt == isa::Dtype::kInt8) return uint16_t(int16_t(int8_t(r())));
   if (specials) return uint16_t(r());  // anything: NaN, Inf, subnormals, ...

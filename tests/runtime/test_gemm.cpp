@@ -20,7 +20,7 @@ using test::Case;
 using test::formats;
 
 void run_case(const Case& c, uint64_t seed) {
-  FuncDevice dev(find_config(c.config), DeviceOptions{"", seed});
+  FuncDevice dev(find_config(c.config), test::func_options(seed));
   test::run_gemm_case(dev, c, seed);
 }
 

@@ -53,7 +53,7 @@ void run_on_chip(const Case& c, uint64_t seed) {
   const std::unique_ptr<Device> chip = make_sim(c.config, bus);
   const test::CaseResult got = test::run_gemm_case(*chip, c, seed);
   if (::testing::Test::HasFailure()) return;
-  FuncDevice func(find_config(c.config), DeviceOptions{"", seed});
+  FuncDevice func(find_config(c.config), test::func_options(seed));
   const test::CaseResult want = test::run_gemm_case(func, c, seed);
   ASSERT_EQ(got.d_with_guards.size(), want.d_with_guards.size());
   size_t bad = 0, first = 0;

@@ -197,7 +197,8 @@ module ts_adamw #(
   logic        chk_ok;
   always_comb begin
     chk_base = c_addr[32*int'(chk_q) +: 32];
-    chk_last = 36'(chk_base) + rng_bytes[36*int'(chk_q) +: 36] - 36'd1;
+    // Whole beats: every beat the unit reads or writes lies in the window.
+    chk_last = 36'(chk_base) + (36'(rng_beats[32*int'(chk_q) +: 32]) << LgB) - 36'd1;
     chk_ok   = 1'b0;
     for (int unsigned w = 0; w < Windows; w++) begin
       if (((win_perm_q[2*w +: 2] & rng_perm[2*int'(chk_q) +: 2]) == rng_perm[2*int'(chk_q) +: 2]) &&
@@ -785,7 +786,7 @@ module ts_adamw #(
   end
 
   logic unused;
-  assign unused = ^{r_last_i, l_out_valid, of_empty, r_id_i[3:2], b_id_i[3:2], rng_beats[31:0],
+  assign unused = ^{r_last_i, l_out_valid, of_empty, r_id_i[3:2], b_id_i[3:2],
                     rng_tail[2*LgB-1:0]};
 
 endmodule

@@ -685,8 +685,11 @@ bool FuncDevice::adamw_window_error(const isa::AdamwCmd& c, uint32_t* base) cons
     }
     if (c.p16) ranges.push_back({c.p16_addr, 2 * n, cs::kPermWrite});
   }
+  const uint64_t B = cfg_.bus_bytes;
   for (const Range& r : ranges) {
-    if (!in_window(r.addr, r.bytes, r.perm)) {  // 64-bit: a range past 2^32 is outside
+    // Whole beats (each range starts on one): every beat the unit moves is in the window.
+    // 64-bit: a range past 2^32 is outside.
+    if (!in_window(r.addr, (r.bytes + B - 1) / B * B, r.perm)) {
       *base = r.addr;
       return true;
     }
@@ -710,9 +713,14 @@ uint64_t FuncDevice::exec_adamw(const isa::AdamwCmd& c, ErrCode* err, uint32_t* 
   const uint64_t SL = isa::adamw_scan_lanes(cfg_);
   const uint64_t gb = isa::grad_bytes(c.gfmt);
   auto beats = [&](uint64_t bytes) { return (bytes + B - 1) / B; };  // ranges are aligned
-  if (c.step && c.skip && adamw_nonfinite_) {
-    adamw_skipped_ = true;  // reads and writes nothing
-    return 2;
+  // As the chip: the skip decision and SCAN's clear happen once the windows have passed,
+  // before any access (so also before a bus error).
+  if (c.step) {
+    adamw_skipped_ = c.skip && adamw_nonfinite_;
+    if (adamw_skipped_) return 2;  // reads and writes nothing
+  } else if (c.clear) {
+    std::fill(adamw_acc_.begin(), adamw_acc_.end(), 0u);
+    adamw_nonfinite_ = false;
   }
   // Bus errors (test hook): every range the command reads, then the ones it writes.
   {
@@ -751,10 +759,6 @@ uint64_t FuncDevice::exec_adamw(const isa::AdamwCmd& c, ErrCode* err, uint32_t* 
   std::vector<uint8_t> g(kChunk * 4), p(kChunk * 4), m(kChunk * 4), v(kChunk * 4), h(kChunk * 2);
   uint8_t fl = 0;
   if (!c.step) {
-    if (c.clear) {
-      std::fill(adamw_acc_.begin(), adamw_acc_.end(), 0u);
-      adamw_nonfinite_ = false;
-    }
     for (uint64_t i0 = 0; i0 < n; i0 += kChunk) {
       const uint64_t k = std::min(kChunk, n - i0);
       mem_read(c.g_addr + i0 * gb, g.data(), k * gb);
@@ -771,7 +775,6 @@ uint64_t FuncDevice::exec_adamw(const isa::AdamwCmd& c, ErrCode* err, uint32_t* 
     for (uint64_t l = 1; l < SL; ++l) sum = golden::fp32_add(sum, adamw_acc_[l]).bits;
     adamw_sumsq_ = sum;
   } else {
-    adamw_skipped_ = false;
     rd += 3 * beats(4 * n);
     wr = 3 * beats(4 * n) + (c.p16 ? beats(2 * n) : 0);
     for (uint64_t i0 = 0; i0 < n; i0 += kChunk) {

@@ -10,6 +10,8 @@
 #include <functional>
 
 #include "chip_fixture.hpp"
+#include "rt_util.hpp"
+#include "Vts_top_tiny.h"
 #include "tessera/adamw.hpp"
 #include "tessera/func_device.hpp"
 #include "tessera/runtime.hpp"
@@ -393,6 +395,66 @@ TEST_F(ChipAdamW, RefusalsTouchNothing) {
   }
 }
 
+// AXI error responses: on the scalar block, in the middle of a read stream (g, p) and on a
+// write-only range (p16: its B). The command ends with Bus (unit execute) and ERR_ADDR the
+// first failing beat (reads) or the range's base (writes); the chip drains and goes quiet; after
+// a soft reset the next STEP is bit-exact again.
+TEST_F(ChipAdamW, BusErrorsStopCleanly) {
+  make("tiny");
+  auto& sim = dynamic_cast<tb::SimDevice<Vts_top_tiny>&>(*dev_);
+  StepMode md;
+  md.p16 = true;
+  md.decay = true;
+  const AdamWScalarBits s = scalars(2, 1.0, md);
+  const uint32_t B = dev_->config().bus_bytes;
+  struct Case {
+    const char* what;
+    uint32_t Tensor::*range;  // nullptr: the scalar block
+    uint32_t offset;          // bytes into the range
+    bool write;
+  };
+  const Case cases[] = {{"scalar block", nullptr, 8, false},
+                        {"g, beat 37", &Tensor::g, 37 * B + 3, false},
+                        {"p, beat 90", &Tensor::p, 90 * B, false},
+                        {"p16 write", &Tensor::p16, 64 * B + 1, true}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    put_scalars(s);
+    HostTensor h = alloc(300, md.gfmt);
+    const uint32_t base = c.range ? h.t.*c.range : kScalarAddr;
+    const uint32_t at = base + c.offset;
+    sim.memory().inject_error(at, at + 1, tb::AxiResp::kSlvErr);
+    const uint32_t slot = run_commands(*dev_, {adamw_words(true, md, false, h.t, kScalarAddr)});
+    const uint32_t code = dev_->csr_read(isa::csr::kErrCode);
+    EXPECT_EQ(code & 0xff, uint32_t(isa::ErrCode::kBus));
+    EXPECT_EQ((code >> 8) & 0xf, uint32_t(isa::Unit::kExec));
+    EXPECT_EQ(dev_->csr_read(isa::csr::kErrCmd), slot);
+    // Reads: the first beat that came back with the error (the memory model answers a
+    // whole burst with it, bursts being at most 16 beats); writes: the range's base.
+    const uint32_t ea = dev_->csr_read(isa::csr::kErrAddr);
+    if (c.write) {
+      EXPECT_EQ(ea, base);
+    } else {
+      EXPECT_EQ(ea % B, 0u);
+      EXPECT_LE(ea, at);
+      EXPECT_GE(ea, base);
+      EXPECT_LT(at - ea, 16 * B) << std::hex << "ERR_ADDR 0x" << ea << ", error at 0x" << at;
+    }
+    EXPECT_EQ(dev_->csr_read(isa::csr::kStatus) & isa::csr::kStatusBusy, 0u) << "not quiet";
+    if (!c.range) expect_memory(h, md.gfmt, "scalar error: nothing written");
+    sim.memory().clear_errors();
+    dev_->csr_write(isa::csr::kCtrl, isa::csr::kCtrlSoftReset);
+    for (int i = 0; i < 100 && (dev_->csr_read(isa::csr::kCtrl) & 1); i++) {
+    }
+    setup_chip(*dev_);
+    HostTensor k = alloc(45, md.gfmt);
+    run_commands(*dev_, {adamw_words(true, md, false, k.t, kScalarAddr)});
+    expect_ok();
+    golden_step(k, s, md);
+    expect_memory(k, md.gfmt, "the step after the reset");
+  }
+}
+
 // Random AXI stalls on every channel and a long memory latency change no bit.
 TEST_F(ChipAdamW, StallsChangeNothing) {
   DeviceOptions opt;
@@ -429,7 +491,7 @@ TEST_F(ChipAdamW, RuntimeStepsMatchFunctionalModel) {
   opt.seed = seed;
   opt.mem_latency = 60;
   const std::unique_ptr<Device> chip = make_sim("default", opt);
-  FuncDevice func(find_config("default"), DeviceOptions{"", seed});
+  FuncDevice func(find_config("default"), test::func_options(seed));
   Runtime rc(*chip), rf(func);
   ASSERT_EQ(rc.adamw_lanes(), 2u);
   std::mt19937_64 rng(seed);
@@ -516,6 +578,89 @@ TEST_F(ChipAdamW, RuntimeStepsMatchFunctionalModel) {
     if (::testing::Test::HasFailure()) return;
     if (!a.skipped) step++;
   }
+}
+
+// 1000 optimizer steps through Runtime::adamw_step on the default configuration (two
+// lanes), tensors of sizes that are not multiples of the lanes, the state fed back: every
+// step's p, m, v and p16 against the golden element model run on the host (the gradients
+// change every step; FP16, loss scale 1024, weight decay, BF16 copies).
+TEST_F(ChipAdamW, ThousandSteps) {
+  const uint64_t seed = test::seed();
+  DeviceOptions opt;
+  opt.seed = seed;
+  opt.mem_latency = 30;
+  const std::unique_ptr<Device> chip = make_sim("default", opt);
+  Runtime rt(*chip);
+  ASSERT_EQ(rt.adamw_lanes(), 2u);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  struct T {
+    AdamWTensor t;
+    std::vector<uint32_t> p, m, v;
+    std::vector<uint16_t> p16, g;
+  };
+  std::vector<T> ts;
+  for (uint32_t n : {37u, 61u, 131u}) {
+    T x;
+    x.t.n = n;
+    x.t.p = rt.alloc(4 * n);
+    x.t.m = rt.alloc(4 * n);
+    x.t.v = rt.alloc(4 * n);
+    x.t.g = rt.alloc(2 * n);
+    x.t.p16 = rt.alloc(2 * n);
+    x.p.resize(n);
+    for (auto& e : x.p) e = fbits(nd(rng) * 0.1f);
+    x.m.assign(n, 0);
+    x.v.assign(n, 0);
+    x.p16.assign(n, 0);
+    x.g.resize(n);
+    rt.write(x.t.p, x.p.data(), 4 * n);
+    rt.write(x.t.m, x.m.data(), 4 * n);
+    rt.write(x.t.v, x.v.data(), 4 * n);
+    ts.push_back(x);
+  }
+  AdamWHyper hy;
+  hy.lr = 1e-3;
+  hy.weight_decay = 0.01;
+  AdamWStepOptions o;
+  o.grad_fmt = GradFmt::kFp16;
+  o.p16_fmt = Fmt16::kBf16;
+  o.loss_scale = 1024.0;
+  uint64_t cycles = 0;
+  for (uint64_t step = 1; step <= 1000; step++) {
+    std::vector<AdamWTensor> args;
+    for (T& x : ts) {
+      for (auto& e : x.g) e = golden::fp_narrow(Fmt16::kFp16, fbits(nd(rng) * 1024.f)).bits;
+      rt.write(x.t.g, x.g.data(), 2 * x.t.n);
+      args.push_back(x.t);
+    }
+    const AdamWResult r = rt.adamw_step(args, hy, step, o);
+    ASSERT_FALSE(r.skipped);
+    cycles += r.stats.cycles;
+    AdamWScalarBits s = scalar_bits(adamw_scalars(hy, step, o.loss_scale), o.grad_fmt, o.p16_fmt);
+    for (size_t k = 0; k < ts.size(); k++) {
+      T& x = ts[k];
+      const uint32_t n = x.t.n;
+      std::vector<uint32_t> p(n), m(n), v(n);
+      std::vector<uint16_t> p16(n);
+      rt.read(x.t.p, p.data(), 4 * n);
+      rt.read(x.t.m, m.data(), 4 * n);
+      rt.read(x.t.v, v.data(), 4 * n);
+      rt.read(*x.t.p16, p16.data(), 2 * n);
+      for (uint32_t i = 0; i < n; i++) {
+        const golden::AdamWElement e = golden::adamw_element(s, x.g[i], x.p[i], x.m[i], x.v[i]);
+        x.p[i] = e.p;
+        x.m[i] = e.m;
+        x.v[i] = e.v;
+        x.p16[i] = e.p16;
+      }
+      ASSERT_EQ(p, x.p) << "p of tensor " << k << " after step " << step;
+      ASSERT_EQ(m, x.m) << "m of tensor " << k << " after step " << step;
+      ASSERT_EQ(v, x.v) << "v of tensor " << k << " after step " << step;
+      ASSERT_EQ(p16, x.p16) << "p16 of tensor " << k << " after step " << step;
+    }
+  }
+  std::cout << "[ cycles   ] " << cycles << " simulated over 1000 steps" << std::endl;
 }
 
 }  // namespace

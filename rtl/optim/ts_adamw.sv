@@ -6,7 +6,8 @@
 //   stream: read g (and p, m, v) -> Lanes x ts_adamw_lane -> write p, m, v (and p16)
 //
 // Reads: four input streams (0 g, 1 p, 2 m, 3 v), each with a FIFO of FifoBeats bus
-// beats; a burst (at most MaxBurst beats, never across a 4 KiB boundary) is issued,
+// beats (g: GFifoBeats, as a SCAN reads only g and needs a whole memory latency of beats
+// in flight to run at the bus rate); a burst (at most MaxBurst beats, never across a 4 KiB boundary) is issued,
 // round-robin, for a stream whose FIFO has room for it (space is reserved at AR, so R is
 // always accepted). AXI IDs 4 + stream route the R beats. Lanes elements (a "group")
 // enter the lanes per cycle when every input has data and every output FIFO has room.
@@ -25,6 +26,7 @@ module ts_adamw #(
   parameter int unsigned BusBytes  = 8,
   parameter int unsigned Windows   = 2,
   parameter int unsigned FifoBeats = 64,  // per stream; >= 2 * MaxBurst
+  parameter int unsigned GFifoBeats = 2 * FifoBeats,  // the gradient stream's FIFO
   parameter int unsigned MaxBurst  = 16,
   parameter int unsigned DivBits   = 3,
   localparam int unsigned DW       = BusBytes * 8,
@@ -99,7 +101,7 @@ module ts_adamw #(
   localparam int unsigned G32  = EP / Lanes;                // groups per FP32 beat
   localparam int unsigned G16  = 2 * EP / Lanes;            // groups per 16-bit beat
   localparam int unsigned SB   = (BusBytes >= 32) ? 1 : 32 / BusBytes;  // scalar beats
-  localparam int unsigned CntW = $clog2(FifoBeats + 1);
+  localparam int unsigned CntW = $clog2(GFifoBeats + 1);
   localparam int unsigned G32W = (G32 > 1) ? $clog2(G32) : 1;
   localparam int unsigned G16W = $clog2(G16);
   localparam int unsigned LnW  = (Lanes > 1) ? $clog2(Lanes) : 1;
@@ -110,8 +112,9 @@ module ts_adamw #(
   if (Lanes == 0 || EP % Lanes != 0 || G16 < 2) begin : g_bad_lanes
     $error("ts_adamw: Lanes must divide BusBytes/4");
   end
-  if (FifoBeats < 2 * MaxBurst || MaxBurst > 256 || (BusBytes * MaxBurst) > 4096) begin : g_bad_fifo
-    $error("ts_adamw: FifoBeats >= 2*MaxBurst, MaxBurst <= 256 and one burst <= 4 KiB");
+  if (FifoBeats < 2 * MaxBurst || GFifoBeats < FifoBeats || MaxBurst > 256 ||
+      (BusBytes * MaxBurst) > 4096) begin : g_bad_fifo
+    $error("ts_adamw: GFifoBeats >= FifoBeats >= 2*MaxBurst, MaxBurst <= 256, burst <= 4 KiB");
   end
 
   // ---------------------------------------------------------------- windows
@@ -237,12 +240,15 @@ module ts_adamw #(
   assign in_act = c_step ? 4'b1111 : 4'b0001;
 
   for (genvar s = 0; s < 4; s++) begin : g_in_fifo
+    localparam int unsigned Depth = (s == 0) ? GFifoBeats : FifoBeats;
     logic unused_full;
-    ts_fifo #(.Width(DW), .Depth(FifoBeats)) u_fifo (
+    logic [$clog2(Depth + 1)-1:0] cnt;
+    ts_fifo #(.Width(DW), .Depth(Depth)) u_fifo (
       .clk_i, .rst_ni, .flush_i(st_q == SIdle), .push_i(if_push[s]), .data_i(r_data_i),
       .pop_i(if_pop[s]), .data_o(if_data[s*DW +: DW]), .empty_o(if_empty[s]),
-      .full_o(unused_full), .count_o(if_cnt[s*CntW +: CntW])
+      .full_o(unused_full), .count_o(cnt)
     );
+    assign if_cnt[s*CntW +: CntW] = CntW'(cnt);
   end
 
   // Burst length for a stream at `addr` with `left` beats to go.
@@ -280,7 +286,8 @@ module ts_adamw #(
         s   = 2'(32'(ar_rr_q) + k);
         len = burst_len(rd_addr_q[32*s +: 32], rd_left_q[32*s +: 32]);
         if (!ar_fire && in_act[s] && rd_left_q[32*s +: 32] != 0 &&
-            (32'(if_cnt[CntW*s +: CntW]) + 32'(infl_q[CntW*s +: CntW]) + 32'(len)) <= 32'(FifoBeats)) begin
+            (32'(if_cnt[CntW*s +: CntW]) + 32'(infl_q[CntW*s +: CntW]) + 32'(len)) <=
+            ((s == 0) ? 32'(GFifoBeats) : 32'(FifoBeats))) begin
           ar_fire = 1'b1;
           ar_pick = s;
           ar_plen = len;
@@ -467,11 +474,13 @@ module ts_adamw #(
 
   for (genvar o = 0; o < 4; o++) begin : g_out_fifo
     logic unused_full;
+    logic [$clog2(FifoBeats + 1)-1:0] cnt;
     ts_fifo #(.Width(DW), .Depth(FifoBeats)) u_fifo (
       .clk_i, .rst_ni, .flush_i(st_q == SIdle), .push_i(of_push[o]),
       .data_i(of_din[o*DW +: DW]), .pop_i(of_pop[o]), .data_o(of_data[o*DW +: DW]),
-      .empty_o(of_empty[o]), .full_o(unused_full), .count_o(of_cnt[o*CntW +: CntW])
+      .empty_o(of_empty[o]), .full_o(unused_full), .count_o(cnt)
     );
+    assign of_cnt[o*CntW +: CntW] = CntW'(cnt);
   end
 
   // ---------------------------------------------------------------- write engine

@@ -183,6 +183,7 @@ struct Outcome {
   bool bound_checked = false;
   std::string first_problem;
   RunStats last;  // the last step's STEP run
+  bool last_skipped = false;  // the last step was skipped (non-finite gradients)
   double final_scale = 0;
   double wall_seconds = 0;
 };
@@ -340,6 +341,7 @@ Outcome run(const AdamwOptions& o) {
     // The bench measures what the step costs on the chip: with clipping, the SCAN run and
     // the STEP run; otherwise the run that held the STEPs (with the SCANs if fused).
     res.last = o.max_grad_norm ? got.stats : got.step_stats;
+    res.last_skipped = got.skipped;
     const std::string at = "step " + std::to_string(it + 1);
     if (got.skipped != skip) problem(at + ": device skipped " + std::to_string(got.skipped));
     const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
@@ -479,7 +481,8 @@ int bench_adamw(const std::vector<std::string>& args) {
   const ChipConfig& cfg = find_config(o.config);
   const double cyc = double(r.last.cycles);
   const uint64_t rd = r.last.perf[isa::kPerfBytesRead], wr = r.last.perf[isa::kPerfBytesWritten];
-  const double ideal = r.lanes ? std::ceil(double(o.n) / r.lanes) : 0;
+  // A skipped step runs no update: its bound is the SCAN's bytes alone.
+  const double ideal = r.lanes && !r.last_skipped ? std::ceil(double(o.n) / r.lanes) : 0;
   const double bw = double(std::max(rd, wr)) / cfg.bus_bytes;
   const double shared = double(rd + wr) / cfg.bus_bytes;
   const double bound = std::max(ideal, bw);
@@ -495,12 +498,13 @@ int bench_adamw(const std::vector<std::string>& args) {
         "\"cycles\":%llu,\"elements_per_cycle\":%.4f,\"bytes_read\":%llu,\"bytes_written\":%llu,"
         "\"ideal_cycles\":%.1f,\"bandwidth_bound_cycles\":%.1f,\"shared_bus_bound_cycles\":%.1f,"
         "\"bound_cycles\":%.1f,\"ratio\":%.4f,\"fmax_mhz\":%s,\"updates_per_second\":%s,"
-        "\"flags\":%u,\"mismatches\":%llu,\"wall_seconds\":%.3f}\n",
+        "\"flags\":%u,\"skipped\":%s,\"mismatches\":%llu,\"wall_seconds\":%.3f}\n",
         o.config.c_str(), o.backend.c_str(), o.n, o.grad_dtype.c_str(), o.p16.c_str(), r.lanes,
         cfg.bus_bytes, static_cast<unsigned long long>(o.seed), o.mem_latency,
         static_cast<unsigned long long>(r.last.cycles), epc, static_cast<unsigned long long>(rd),
         static_cast<unsigned long long>(wr), ideal, bw, shared, bound, ratio, fmax, ups,
-        r.last.flags, static_cast<unsigned long long>(failures(r)), r.wall_seconds);
+        r.last.flags, r.last_skipped ? "true" : "false",
+        static_cast<unsigned long long>(failures(r)), r.wall_seconds);
   } else {
     std::printf("tessera bench adamw: n = %u, grad %s, p16 %s on '%s' (%s backend, %u lanes)\n",
                 o.n, o.grad_dtype.c_str(), o.p16.c_str(), o.config.c_str(), o.backend.c_str(),

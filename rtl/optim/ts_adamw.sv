@@ -13,7 +13,7 @@
 // enter the lanes per cycle when every input has data and every output FIFO has room.
 // Writes: four output streams (0 p, 1 m, 2 v, 3 p16), packed back into beats; a burst is
 // issued, round-robin, for a stream whose FIFO holds all of its beats (AW ID 4 + stream),
-// so W never waits for data. The last beat of a range carries only its bytes' strobes.
+// so W never waits for data; the next burst starts in the cycle the previous one ends. The last beat of a range carries only its bytes' strobes.
 // SCAN reads g only, at the bus rate for FP32 gradients: ScanLanes = BusBytes/4
 // ts_adamw_scan units take one beat (FP32) or half a beat (FP16/BF16) per cycle and add
 // g*g into ScanLanes FP32 accumulators (element i into i mod ScanLanes, in order), folded
@@ -495,20 +495,38 @@ module ts_adamw #(
   logic [LenW-1:0] w_plen;
   logic [4*LgB-1:0] tail_q;            // bytes of each output range's last beat (0: full)
 
+  // The burst in progress ends this cycle (its last W beat and its AW are through); the
+  // next one may start in the same cycle, so W carries a beat every cycle across bursts.
+  // Its choice sees the ending burst's stream as it will be after this cycle.
+  logic w_end;
+  assign w_end = wb_q && (!aw_pend_q || aw_ready_i) &&
+                 (wbeat_q == wlen_q || (w_fire && w_last_o));
+
   always_comb begin
     logic [1:0]      o;
     logic [LenW-1:0] len;
+    logic [31:0]     addr, left, cnt;
     w_start = 1'b0;
     w_pick  = wr_rr_q;
     w_plen  = '0;
     o       = '0;
     len     = '0;
-    if (st_q == SRun && !err_q && !wb_q) begin
+    addr    = '0;
+    left    = '0;
+    cnt     = '0;
+    if (st_q == SRun && !err_q && (!wb_q || w_end)) begin
       for (int unsigned k = 0; k < 4; k++) begin
-        o   = 2'(32'(wr_rr_q) + k);
-        len = burst_len(wr_addr_q[32*o +: 32], wr_left_q[32*o +: 32]);
-        if (!w_start && out_act[o] && wr_left_q[32*o +: 32] != 0 &&
-            32'(of_cnt[CntW*o +: CntW]) >= 32'(len)) begin
+        o    = 2'(32'(wr_rr_q) + k);
+        addr = wr_addr_q[32*o +: 32];
+        left = wr_left_q[32*o +: 32];
+        cnt  = 32'(of_cnt[CntW*o +: CntW]);
+        if (wb_q && o == wo_q) begin
+          addr = addr + (32'(wlen_q) << LgB);
+          left = left - 32'(wlen_q);
+          cnt  = cnt - 32'(w_fire);
+        end
+        len = burst_len(addr, left);
+        if (!w_start && out_act[o] && left != 0 && cnt >= 32'(len)) begin
           w_start = 1'b1;
           w_pick  = o;
           w_plen  = len;
@@ -765,7 +783,14 @@ module ts_adamw #(
         fold_q <= fold_q + 1'b1;
       end
 
-      // ---- write bursts
+      // ---- write bursts (an ending burst and the next one's start may share a cycle)
+      if (aw_pend_q && aw_ready_i) aw_pend_q <= 1'b0;
+      if (w_fire) wbeat_q <= wbeat_q + 1'b1;
+      if (w_end) begin
+        wb_q <= 1'b0;
+        wr_addr_q[32*wo_q +: 32] <= wr_addr_q[32*wo_q +: 32] + (32'(wlen_q) << LgB);
+        wr_left_q[32*wo_q +: 32] <= wr_left_q[32*wo_q +: 32] - 32'(wlen_q);
+      end
       if (w_start) begin
         wb_q      <= 1'b1;
         wo_q      <= w_pick;
@@ -773,17 +798,6 @@ module ts_adamw #(
         wbeat_q   <= '0;
         aw_pend_q <= 1'b1;
         wr_rr_q   <= w_pick + 2'd1;
-      end else begin
-        if (aw_pend_q && aw_ready_i) aw_pend_q <= 1'b0;
-        if (w_fire) begin
-          wbeat_q <= wbeat_q + 1'b1;
-        end
-        if (wb_q && (!aw_pend_q || aw_ready_i) &&
-            (wbeat_q == wlen_q || (w_fire && w_last_o))) begin
-          wb_q <= 1'b0;
-          wr_addr_q[32*wo_q +: 32] <= wr_addr_q[32*wo_q +: 32] + (32'(wlen_q) << LgB);
-          wr_left_q[32*wo_q +: 32] <= wr_left_q[32*wo_q +: 32] - 32'(wlen_q);
-        end
       end
       bout_q <= bout_q + 16'(aw_valid_o && aw_ready_i) - 16'(b_valid_i);
       if (b_valid_i && b_resp_i != 2'b00 && !err_q) begin

@@ -7,13 +7,14 @@
 //
 // Reads: four input streams (0 g, 1 p, 2 m, 3 v), each with a FIFO of FifoBeats bus
 // beats (g: GFifoBeats, as a SCAN reads only g and needs a whole memory latency of beats
-// in flight to run at the bus rate); a burst (at most MaxBurst beats, never across a 4 KiB boundary) is issued,
-// round-robin, for a stream whose FIFO has room for it (space is reserved at AR, so R is
+// in flight to run at the bus rate); a burst (at most MaxBurst beats, never across a
+// 4 KiB boundary) is issued, round-robin, for a stream whose FIFO has room for it (space is reserved at AR, so R is
 // always accepted). AXI IDs 4 + stream route the R beats. Lanes elements (a "group")
 // enter the lanes per cycle when every input has data and every output FIFO has room.
 // Writes: four output streams (0 p, 1 m, 2 v, 3 p16), packed back into beats; a burst is
 // issued, round-robin, for a stream whose FIFO holds all of its beats (AW ID 4 + stream),
-// so W never waits for data; the next burst starts in the cycle the previous one ends. The last beat of a range carries only its bytes' strobes.
+// so W never waits for data; the next burst starts in the cycle the previous one ends.
+// The last beat of a range carries only its bytes' strobes.
 // SCAN reads g only, at the bus rate for FP32 gradients: ScanLanes = BusBytes/4
 // ts_adamw_scan units take one beat (FP32) or half a beat (FP16/BF16) per cycle and add
 // g*g into ScanLanes FP32 accumulators (element i into i mod ScanLanes, in order), folded

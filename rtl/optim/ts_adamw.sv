@@ -8,8 +8,8 @@
 // Reads: four input streams (0 g, 1 p, 2 m, 3 v), each with a FIFO of FifoBeats bus
 // beats (g: GFifoBeats, as a SCAN reads only g and needs a whole memory latency of beats
 // in flight to run at the bus rate); a burst (at most MaxBurst beats, never across a
-// 4 KiB boundary) is issued, round-robin, for a stream whose FIFO has room for it (space is reserved at AR, so R is
-// always accepted). AXI IDs 4 + stream route the R beats. Lanes elements (a "group")
+// 4 KiB boundary) is issued, round-robin, for a stream whose FIFO has room for it (space
+// is reserved at AR, so R is always accepted). AXI IDs 4 + stream route the R beats. Lanes elements (a "group")
 // enter the lanes per cycle when every input has data and every output FIFO has room.
 // Writes: four output streams (0 p, 1 m, 2 v, 3 p16), packed back into beats; a burst is
 // issued, round-robin, for a stream whose FIFO holds all of its beats (AW ID 4 + stream),

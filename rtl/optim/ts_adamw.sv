@@ -9,8 +9,9 @@
 // beats (g: GFifoBeats, as a SCAN reads only g and needs a whole memory latency of beats
 // in flight to run at the bus rate); a burst (at most MaxBurst beats, never across a
 // 4 KiB boundary) is issued, round-robin, for a stream whose FIFO has room for it (space
-// is reserved at AR, so R is always accepted). AXI IDs 4 + stream route the R beats. Lanes elements (a "group")
-// enter the lanes per cycle when every input has data and every output FIFO has room.
+// is reserved at AR, so R is always accepted). AXI IDs 4 + stream route the R beats.
+// Lanes elements (a "group") enter the lanes per cycle when every input has data and
+// every output FIFO has room.
 // Writes: four output streams (0 p, 1 m, 2 v, 3 p16), packed back into beats; a burst is
 // issued, round-robin, for a stream whose FIFO holds all of its beats (AW ID 4 + stream),
 // so W never waits for data; the next burst starts in the cycle the previous one ends.

@@ -454,12 +454,9 @@ module ts_adamw #(
   logic [4*DW-1:0]   of_data;
   logic              upd_out, push32, push16;
 
-  // Every group leaves the update pipeline, also in a SCAN (whose update results are
-  // dropped): a command ends only when the lanes are empty, so none of its results can be
-  // taken for the next command's.
-  logic upd_any;
-  assign upd_any = l_out_valid[0] && st_q != SIdle;
-  assign upd_out = upd_any && c_step;
+  // Only a STEP feeds the lanes (a SCAN uses the scanners), and a STEP ends only when they
+  // are empty, so every result belongs to the command in progress.
+  assign upd_out = l_out_valid[0] && c_step && st_q != SIdle;
   assign push32  = upd_out && (osub32_q == G32W'(G32 - 1) || o_last);
   assign push16  = upd_out && (osub16_q == G16W'(G16 - 1) || o_last);
   assign of_push = {push16 && c_p16, push32, push32, push32};
@@ -762,8 +759,8 @@ module ts_adamw #(
       end
 
       // ---- update outputs
-      if (upd_any) out_j_q <= out_j_q + 33'd1;
       if (upd_out) begin
+        out_j_q  <= out_j_q + 33'd1;
         osub32_q <= (osub32_q == G32W'(G32 - 1)) ? '0 : osub32_q + 1'b1;
         osub16_q <= (osub16_q == G16W'(G16 - 1)) ? '0 : osub16_q + 1'b1;
         pk_q     <= of_din;

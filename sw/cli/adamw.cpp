@@ -309,18 +309,15 @@ Outcome run(const AdamwOptions& o) {
     bool found_inf = false;
     std::optional<double> norm, coef;
     if (scan) {
-      // The SCAN's accumulators (docs/isa.md "ADAMW"): gradient e into e mod L.
-      const uint32_t L = isa::adamw_scan_lanes(rt.config());
-      std::vector<uint32_t> acc(L, 0);
+      golden::AdamWSumSq acc(isa::adamw_scan_lanes(rt.config()));
       for (const HostTensor& h : ts) {
         for (uint32_t e = 0; e < h.n; ++e) {
           const golden::AdamWScan s = golden::adamw_scan(sb, h.grad[e]);
           found_inf = found_inf || s.nonfinite;
-          acc[e % L] = golden::fp32_add(acc[e % L], s.gsq).bits;
+          acc.add(e, s.gsq);
         }
       }
-      uint32_t sum = acc[0];
-      for (size_t l = 1; l < acc.size(); ++l) sum = golden::fp32_add(sum, acc[l]).bits;
+      const uint32_t sum = acc.sumsq();
       if (o.max_grad_norm) {
         norm = std::sqrt(double(bits_f32(sum)));
         if (!found_inf) {

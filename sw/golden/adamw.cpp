@@ -49,4 +49,15 @@ AdamWScan adamw_scan(const AdamWScalarBits& s, uint32_t grad) {
   return {g, gsq, (g & 0x7f800000u) == 0x7f800000u, op.flags};
 }
 
+void AdamWSumSq::add(uint64_t i, uint32_t gsq) {
+  uint32_t& a = acc_[i % acc_.size()];
+  a = fp32_add(a, gsq).bits;
+}
+
+uint32_t AdamWSumSq::sumsq() const {
+  uint32_t s = acc_[0];
+  for (std::size_t l = 1; l < acc_.size(); ++l) s = fp32_add(s, acc_[l]).bits;
+  return s;
+}
+
 }  // namespace tessera::golden

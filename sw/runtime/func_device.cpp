@@ -38,7 +38,7 @@ FuncDevice::FuncDevice(const ChipConfig& cfg, const DeviceOptions& opt)
       acc_(size_t(cfg.acc_rows) * cfg.dim),
       win_csr_(cfg.windows),
       win_(cfg.windows),
-      adamw_acc_(isa::adamw_scan_lanes(cfg), 0u) {
+      adamw_acc_(isa::adamw_scan_lanes(cfg)) {
   // SRAMs are not reset on the chip: start from garbage so that reads of rows no LOAD or
   // GEMM wrote show up in results.
   uint64_t s = opt.seed;
@@ -114,7 +114,7 @@ void FuncDevice::soft_reset() {
   err_cmd_ = err_addr_ = 0;
   ring_head_ = ring_tail_ = fetch_tail_ = 0;
   flags_ = 0;
-  std::fill(adamw_acc_.begin(), adamw_acc_.end(), 0u);
+  adamw_acc_.clear();
   adamw_sumsq_ = 0;
   adamw_nonfinite_ = adamw_skipped_ = false;
   perf_.fill(0);
@@ -719,7 +719,7 @@ uint64_t FuncDevice::exec_adamw(const isa::AdamwCmd& c, ErrCode* err, uint32_t* 
     adamw_skipped_ = c.skip && adamw_nonfinite_;
     if (adamw_skipped_) return 2;  // reads and writes nothing
   } else if (c.clear) {
-    std::fill(adamw_acc_.begin(), adamw_acc_.end(), 0u);
+    adamw_acc_.clear();
     adamw_nonfinite_ = false;
   }
   // Bus errors (test hook): every range the command reads, then the ones it writes.
@@ -767,13 +767,10 @@ uint64_t FuncDevice::exec_adamw(const isa::AdamwCmd& c, ErrCode* err, uint32_t* 
         const golden::AdamWScan r = golden::adamw_scan(s, raw);
         fl |= r.flags;
         adamw_nonfinite_ = adamw_nonfinite_ || r.nonfinite;
-        uint32_t& acc = adamw_acc_[(i0 + i) % SL];
-        acc = golden::fp32_add(acc, r.gsq).bits;  // not in FLAGS (docs/isa.md)
+        adamw_acc_.add(i0 + i, r.gsq);  // the adds raise no FLAGS (docs/isa.md)
       }
     }
-    uint32_t sum = adamw_acc_[0];
-    for (uint64_t l = 1; l < SL; ++l) sum = golden::fp32_add(sum, adamw_acc_[l]).bits;
-    adamw_sumsq_ = sum;
+    adamw_sumsq_ = adamw_acc_.sumsq();
   } else {
     rd += 3 * beats(4 * n);
     wr = 3 * beats(4 * n) + (c.p16 ? beats(2 * n) : 0);

@@ -58,6 +58,17 @@ inline void setup_chip(Device& d) {
   d.csr_write(kCtrl, kCtrlIrqDoneEn | kCtrlIrqErrorEn);
 }
 
+// Soft reset (CTRL.soft_reset, with `ctrl_bits` written alongside), polled until it is
+// over. False if it has not ended after 10,000 polls.
+inline bool soft_reset(Device& d, uint32_t ctrl_bits = 0) {
+  using namespace isa::csr;
+  d.csr_write(kCtrl, kCtrlSoftReset | ctrl_bits);
+  for (int polls = 0; d.csr_read(kCtrl) & kCtrlSoftReset;) {
+    if (++polls >= 10000) return false;
+  }
+  return true;
+}
+
 // Writes the commands at the ring tail, rings the doorbell, waits for done or error.
 // Returns the ring slot of the first command.
 inline uint32_t run_commands(Device& d, const std::vector<isa::Words>& cmds,

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // System tests of the ADAMW command on the whole chip (rtl/optim/ts_adamw in ts_top):
 // STEP and SCAN against the bit-exact per-element golden (golden::adamw_element /
-// adamw_scan) and a sum of squares folded here as docs/isa.md states it, the skip of a
-// step over non-finite gradients, every refusal, and random AXI stalls. Commands are
-// encoded here from the ISA field table (not with the runtime's encoder), so the two
-// are checked against each other by the runtime tests.
+// adamw_scan, golden::AdamWSumSq), the skip of a step over non-finite gradients, every
+// refusal, AXI errors and stalls, and Runtime::adamw_step against the functional model.
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -42,24 +40,22 @@ struct StepMode {
 
 isa::Words adamw_words(bool step, const StepMode& md, bool clear, const Tensor& t,
                        uint32_t scalars) {
-  namespace f = isa::field;
-  isa::Words w{};
-  w[0] = uint32_t(isa::Opcode::kAdamw);
-  f::kAdamwStep.put(w, step);
-  f::kAdamwGfmt.put(w, uint32_t(md.gfmt));
-  f::kAdamwClear.put(w, clear);
-  f::kAdamwSkip.put(w, md.skip);
-  f::kAdamwP16.put(w, md.p16);
-  f::kAdamwP16fmt.put(w, md.p16fmt == Fmt16::kBf16);
-  f::kAdamwDecay.put(w, md.decay);
-  f::kAdamwN.put(w, t.n);
-  f::kAdamwGAddr.put(w, t.g);
-  f::kAdamwPAddr.put(w, t.p);
-  f::kAdamwMAddr.put(w, t.m);
-  f::kAdamwVAddr.put(w, t.v);
-  f::kAdamwP16Addr.put(w, t.p16);
-  f::kAdamwScalarsAddr.put(w, scalars);
-  return w;
+  isa::AdamwCmd c;
+  c.step = step;
+  c.gfmt = md.gfmt;
+  c.clear = clear;
+  c.skip = md.skip;
+  c.p16 = md.p16;
+  c.p16fmt = md.p16fmt;
+  c.decay = md.decay;
+  c.n = t.n;
+  c.g_addr = t.g;
+  c.p_addr = t.p;
+  c.m_addr = t.m;
+  c.v_addr = t.v;
+  c.p16_addr = t.p16;
+  c.scalars_addr = scalars;
+  return c.encode();
 }
 
 uint32_t fbits(float f) {
@@ -245,25 +241,19 @@ TEST_F(ChipAdamW, StepMatchesGoldenBitForBit) {
   }
 }
 
-// The documented sum of squares: per-lane FP32 accumulators, folded left to right.
-struct SumSq {
-  std::vector<uint32_t> acc;
+// What a run of SCANs must leave: the golden sum of squares, non-finite and FLAGS.
+struct Scan {
+  golden::AdamWSumSq sum;
   bool nonfinite = false;
   uint8_t flags = 0;
-  explicit SumSq(uint32_t lanes) : acc(lanes, 0) {}
+  explicit Scan(uint32_t lanes) : sum(lanes) {}
   void add(const AdamWScalarBits& s, const std::vector<uint32_t>& g) {
     for (size_t i = 0; i < g.size(); i++) {
       const golden::AdamWScan r = golden::adamw_scan(s, g[i]);
-      uint32_t& a = acc[i % acc.size()];
-      a = golden::fp32_add(a, r.gsq).bits;
+      sum.add(i, r.gsq);
       nonfinite |= r.nonfinite;
       flags |= r.flags;
     }
-  }
-  uint32_t fold() const {
-    uint32_t s = acc[0];
-    for (size_t l = 1; l < acc.size(); l++) s = golden::fp32_add(s, acc[l]).bits;
-    return s;
   }
 };
 
@@ -274,14 +264,14 @@ TEST_F(ChipAdamW, ScanSumsSquaresAcrossTensorsAndFindsNonFinite) {
   const AdamWScalarBits s = scalars(1, 65536.0, md);
   put_scalars(s);
   HostTensor a = alloc(333, md.gfmt), b = alloc(70, md.gfmt);
-  SumSq want(lanes_);
+  Scan want(lanes_);
   want.add(s, a.g);
   want.add(s, b.g);
   dev_->csr_write(isa::csr::kFlags, 0x1f);
   run_commands(*dev_, {adamw_words(false, md, true, a.t, kScalarAddr),
                        adamw_words(false, md, false, b.t, kScalarAddr)});
   expect_ok();
-  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwSumsq), want.fold());
+  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwSumsq), want.sum.sumsq());
   EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwStatus), 0u);
   EXPECT_EQ(dev_->csr_read(isa::csr::kFlags), want.flags);
   expect_memory(a, md.gfmt, "scan writes nothing");
@@ -290,14 +280,14 @@ TEST_F(ChipAdamW, ScanSumsSquaresAcrossTensorsAndFindsNonFinite) {
   // An Inf gradient in the second tensor; a clearing scan starts over.
   b.g[41] = 0x7f80;  // BF16 +Inf
   write(b, md.gfmt);
-  SumSq want2(lanes_);
+  Scan want2(lanes_);
   want2.add(s, a.g);
   want2.add(s, b.g);
   run_commands(*dev_, {adamw_words(false, md, true, a.t, kScalarAddr),
                        adamw_words(false, md, false, b.t, kScalarAddr)});
   expect_ok();
   EXPECT_TRUE(want2.nonfinite);
-  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwSumsq), want2.fold());
+  EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwSumsq), want2.sum.sumsq());
   EXPECT_EQ(dev_->csr_read(isa::csr::kAdamwStatus), isa::csr::kAdamwStatusNonfinite);
 }
 
@@ -386,12 +376,10 @@ TEST_F(ChipAdamW, RefusalsTouchNothing) {
           << c.what << ": only the command itself may be read";
     }
     expect_memory(h, md.gfmt, c.what);
-    // Re-arm: soft reset, ring and window again.
-    dev_->csr_write(isa::csr::kCtrl, isa::csr::kCtrlSoftReset);
-    for (int i = 0; i < 100 && (dev_->csr_read(isa::csr::kCtrl) & 1); i++) {
-    }
+    // Re-arm: soft reset (it clears the error), ring and window again.
+    ASSERT_TRUE(soft_reset(*dev_)) << "soft reset never finished";
+    EXPECT_EQ(dev_->csr_read(isa::csr::kErrCode), 0u) << c.what;
     setup_chip(*dev_);
-    dev_->csr_write(isa::csr::kErrCode, code);
   }
 }
 
@@ -443,9 +431,7 @@ TEST_F(ChipAdamW, BusErrorsStopCleanly) {
     EXPECT_EQ(dev_->csr_read(isa::csr::kStatus) & isa::csr::kStatusBusy, 0u) << "not quiet";
     if (!c.range) expect_memory(h, md.gfmt, "scalar error: nothing written");
     sim.memory().clear_errors();
-    dev_->csr_write(isa::csr::kCtrl, isa::csr::kCtrlSoftReset);
-    for (int i = 0; i < 100 && (dev_->csr_read(isa::csr::kCtrl) & 1); i++) {
-    }
+    ASSERT_TRUE(soft_reset(*dev_)) << "soft reset never finished";
     setup_chip(*dev_);
     HostTensor k = alloc(45, md.gfmt);
     run_commands(*dev_, {adamw_words(true, md, false, k.t, kScalarAddr)});

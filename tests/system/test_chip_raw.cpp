@@ -145,12 +145,8 @@ class ChipErrors : public ChipRaw {
   // Soft reset: errors, queues, ring head/tail cleared; windows, ring base/size and IRQ
   // enables kept (and rewritten into the DMAs), so no set-up is repeated.
   void recover_and_check() {
-    dev_->csr_write(isa::csr::kCtrl, isa::csr::kCtrlSoftReset | isa::csr::kCtrlIrqDoneEn |
-                                         isa::csr::kCtrlIrqErrorEn);
-    int polls = 0;
-    while (dev_->csr_read(isa::csr::kCtrl) & isa::csr::kCtrlSoftReset) {
-      ASSERT_LT(++polls, 10000) << "soft reset never finished";
-    }
+    ASSERT_TRUE(soft_reset(*dev_, isa::csr::kCtrlIrqDoneEn | isa::csr::kCtrlIrqErrorEn))
+        << "soft reset never finished";
     EXPECT_EQ(dev_->csr_read(kErrCode), 0u);
     EXPECT_EQ(dev_->csr_read(isa::csr::kRingHead), 0u);
     EXPECT_EQ(dev_->csr_read(isa::csr::kRingTail), 0u);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tessera/device.hpp"
+#include "tessera/golden/adamw.hpp"
 #include "tessera/isa.hpp"
 
 namespace tessera {
@@ -133,7 +134,7 @@ class FuncDevice : public Device {
   std::vector<Window> win_csr_, win_;
   std::array<uint64_t, isa::kPerfCount> perf_{};
   // AdamW unit: sum-of-squares accumulators, ADAMW_SUMSQ and ADAMW_STATUS.
-  std::vector<uint32_t> adamw_acc_;
+  golden::AdamWSumSq adamw_acc_;
   uint32_t adamw_sumsq_ = 0;
   bool adamw_nonfinite_ = false, adamw_skipped_ = false;
 

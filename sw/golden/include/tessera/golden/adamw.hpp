@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "tessera/golden/arith.hpp"
 
@@ -40,5 +41,20 @@ struct AdamWScan {
 AdamWElement adamw_element(const AdamWScalarBits& s, uint32_t grad, uint32_t p, uint32_t m,
                            uint32_t v);
 AdamWScan adamw_scan(const AdamWScalarBits& s, uint32_t grad);
+
+// The ADAMW SCAN's sum of squares (rtl/optim/ts_adamw, docs/isa.md "ADAMW"): `lanes` FP32
+// accumulators; the square of gradient i of a command is added (RNE) to accumulator
+// i mod lanes, in increasing i; sumsq() folds them left to right. The accumulators persist
+// across commands until clear().
+class AdamWSumSq {
+ public:
+  explicit AdamWSumSq(uint32_t lanes) : acc_(lanes, 0u) {}
+  void clear() { acc_.assign(acc_.size(), 0u); }
+  void add(uint64_t i, uint32_t gsq);  // i: the element's index in its command
+  uint32_t sumsq() const;
+
+ private:
+  std::vector<uint32_t> acc_;
+};
 
 }  // namespace tessera::golden

@@ -13,6 +13,7 @@ set(TS_GEN_INCLUDE_DIR "${TS_GEN_DIR}/include")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
   "${CMAKE_SOURCE_DIR}/config/configs.toml" "${CMAKE_SOURCE_DIR}/scripts/gen_config.py"
   "${CMAKE_SOURCE_DIR}/config/isa.toml" "${CMAKE_SOURCE_DIR}/scripts/gen_isa.py"
+  "${CMAKE_SOURCE_DIR}/scripts/gen_vec_tables.py"
   "${CMAKE_SOURCE_DIR}/rtl/top/ts_top.sv")  # the wrappers repeat ts_top's port list
 execute_process(
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/gen_config.py
@@ -29,6 +30,14 @@ execute_process(
   RESULT_VARIABLE gen_rc)
 if(NOT gen_rc EQUAL 0)
   message(FATAL_ERROR "scripts/gen_isa.py failed")
+endif()
+# Constant tables of the vector unit's exp -> ts_vec_tab_pkg.sv and tessera/vec_tables_gen.hpp.
+execute_process(
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/gen_vec_tables.py
+          --sv-dir ${TS_GEN_RTL_DIR} --cpp-dir ${TS_GEN_INCLUDE_DIR}
+  RESULT_VARIABLE gen_rc)
+if(NOT gen_rc EQUAL 0)
+  message(FATAL_ERROR "scripts/gen_vec_tables.py failed")
 endif()
 separate_arguments(TS_CONFIG_NAMES)
 # Every .sv under rtl/, packages first (other files refer to ts_*_pkg::). A new file is

@@ -18,9 +18,11 @@ FIELDS = [  # (toml key, SV name, C++ name, check)
     ("queue_depth", "QueueDepth", "queue_depth"),
     ("clock_gating", "ClockGating", "clock_gating"),
     ("adamw_lanes", "AdamwLanes", "adamw_lanes"),
+    ("vec", "Vec", "vec"),
+    ("vec_divsqrt", "VecDivSqrt", "vec_divsqrt"),
 ]
 ZERO_OK = {"adamw_lanes"}  # 0: the configuration has no AdamW unit
-BOOLS = {"clock_gating"}
+BOOLS = {"clock_gating", "vec", "vec_divsqrt"}
 
 
 def pow2(v):
@@ -54,6 +56,8 @@ def check(name, c):
         errs.append("spad_rows must be at least spad_banks")
     if c["adamw_lanes"] > 15 or (c["adamw_lanes"] and (c["bus_bytes"] // 4) % c["adamw_lanes"]):
         errs.append("adamw_lanes must be 0 or divide bus_bytes/4 (FP32 elements per beat), at most 15")
+    if c["vec_divsqrt"] and not c["vec"]:
+        errs.append("vec_divsqrt needs vec")
     if c["max_writes"] < 2:
         errs.append("max_writes must be at least 2")
     if errs:

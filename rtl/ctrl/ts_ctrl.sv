@@ -18,6 +18,8 @@ module ts_ctrl #(
   parameter int unsigned Windows    = 2,
   parameter int unsigned QueueDepth = 2,
   parameter int unsigned AdamwLanes = 0,  // 0: no AdamW unit (ADAMW is an unknown opcode)
+  parameter bit          Vec        = 1'b0,  // vector unit present (else VEC is an unknown opcode)
+  parameter bit          VecDivSqrt = 1'b0,  // it has RECIP/RSQRT (else they are refused: Vop)
   parameter int unsigned FetchMax   = 4,
   localparam int unsigned DW        = BusBytes * 8,
   localparam int unsigned SpAw      = $clog2(SpadRows),
@@ -102,6 +104,12 @@ module ts_ctrl #(
   input  logic [31:0]        aw_done_addr_i,
   input  logic [31:0]        aw_sumsq_i,
   input  logic [1:0]         aw_status_i,     // {skipped, nonfinite}
+  // Vector unit (execute queue; all its checks are made here, so it cannot fail).
+  output logic               vec_valid_o,
+  input  logic               vec_ready_i,
+  output logic [255:0]       vec_cmd_o,       // the command words (fields: ts_isa_pkg Vec*)
+  input  logic               vec_done_valid_i,
+  output logic               vec_done_ready_o,
   // Store unit.
   output logic               st_valid_o,
   input  logic               st_ready_i,
@@ -293,9 +301,31 @@ module ts_ctrl #(
           static_err = ts_isa_pkg::ErrDims;
         end
       end
+      ts_isa_pkg::OpVec: begin
+        queue  = 2'd1;
+        nsteps = 2'd3;
+        if (!Vec) begin
+          static_err = ts_isa_pkg::ErrOpcode;
+        end else if (w0[31:28] != 0) begin
+          static_err = ts_isa_pkg::ErrReserved;
+        end else if (w1[15:0] == 0 || w1[31:16] == 0 ||
+                     (w1[15:0] != 16'd1 && 17'(w6[15:0]) < rows_for(17'(w1[31:16]), LgDim))) begin
+          static_err = ts_isa_pkg::ErrDims;
+        end
+      end
       default: static_err = ts_isa_pkg::ErrOpcode;
     endcase
   end
+
+  // VEC fields (docs/vec.md).
+  logic [2:0] v_op1, v_fn;
+  logic [1:0] v_bsrc, v_red, v_mask, v_dst;
+  assign v_op1  = w0[ts_isa_pkg::VecOp1Pos +: 3];
+  assign v_bsrc = w0[ts_isa_pkg::VecBsrcPos +: 2];
+  assign v_fn   = w0[ts_isa_pkg::VecFnPos +: 3];
+  assign v_red  = w0[ts_isa_pkg::VecRedPos +: 2];
+  assign v_mask = w0[ts_isa_pkg::VecMaskPos +: 2];
+  assign v_dst  = w0[ts_isa_pkg::VecDstPos +: 2];
 
   // Checks that come after the range checks: Dtype, then Align (ADAMW).
   logic [7:0] late_err;
@@ -308,6 +338,11 @@ module ts_ctrl #(
         late_err = ts_isa_pkg::ErrDtype;
       end else if ({w2[5:0], w3[5:0], w4[5:0], w5[5:0], w6[5:0], w7[5:0]} != 0) begin
         late_err = ts_isa_pkg::ErrAlign;
+      end
+    end else if (op == ts_isa_pkg::OpVec) begin
+      if (v_op1 > 3'd5 || v_fn > 3'd5 || v_mask == 2'd3 || (v_dst == 2'd0 && v_red == 2'd0) ||
+          (!VecDivSqrt && (v_fn == 3'd2 || v_fn == 3'd3))) begin
+        late_err = ts_isa_pkg::ErrVop;
       end
     end
   end
@@ -342,6 +377,42 @@ module ts_ctrl #(
       ts_isa_pkg::OpAdamw: begin  // no SRAM ranges
         rc_base = '0;
         rc_x    = '0;
+      end
+      ts_isa_pkg::OpVec: begin  // A, B, D, s (a check that does not apply is 0 + 0 <= limit)
+        rc_base  = '0;
+        rc_x     = '0;
+        rc_limit = AccRows;
+        unique case (step_q)
+          2'd0: begin
+            rc_base  = w2;
+            rc_x     = m - 17'd1;
+            rc_y     = 17'(w6[15:0]);
+            rc_extra = rows_for(n, LgDim);
+          end
+          2'd1: begin
+            if (v_op1 != 3'd0 && v_bsrc != 2'd3) begin
+              rc_base  = w3;
+              rc_x     = (v_bsrc == 2'd0) ? m - 17'd1 : 17'd0;
+              rc_y     = 17'(w6[15:0]);
+              rc_extra = rows_for((v_bsrc == 2'd1) ? m : n, LgDim);
+            end
+          end
+          2'd2: begin
+            if (v_dst != 2'd0) begin
+              rc_base  = w4;
+              rc_x     = m - 17'd1;
+              rc_y     = 17'(w6[15:0]);
+              rc_extra = rows_for(n, LgDim);
+              rc_limit = (v_dst == 2'd1) ? AccRows : SpadRows;
+            end
+          end
+          default: begin
+            if (v_red != 2'd0) begin
+              rc_base  = w5;
+              rc_extra = rows_for(m, LgDim);
+            end
+          end
+        endcase
       end
       ts_isa_pkg::OpGemm: begin
         unique case (step_q)
@@ -484,16 +555,20 @@ module ts_ctrl #(
 
   // The execute queue's head is an ADAMW: it goes to the AdamW unit, which starts only when
   // neither LOAD nor STORE is running; while it is issued or running, they do not start.
-  logic is_aw, aw_excl_ok, aw_hold;
+  logic is_aw, aw_excl_ok, aw_hold, is_vec;
   assign is_aw      = (q_data[CmdW +: 8] == ts_isa_pkg::OpAdamw);
+  assign is_vec     = (q_data[CmdW +: 8] == ts_isa_pkg::OpVec);
   assign aw_excl_ok = (qs_q[0] == QIdle) && (qs_q[2] == QIdle);
   assign aw_hold    = is_aw && (qs_q[1] != QIdle);
 
-  assign issue_ready = {st_ready_i, is_aw ? (aw_ready_i && aw_excl_ok) : ex_ready_i, ld_ready_i};
-  assign done_valid  = {st_done_valid_i, is_aw ? aw_done_valid_i : ex_done_valid_i,
+  assign issue_ready = {st_ready_i,
+                        is_aw ? (aw_ready_i && aw_excl_ok) : is_vec ? vec_ready_i : ex_ready_i,
+                        ld_ready_i};
+  assign done_valid  = {st_done_valid_i,
+                        is_aw ? aw_done_valid_i : is_vec ? vec_done_valid_i : ex_done_valid_i,
                         ld_done_valid_i};
   assign q_status[0] = ld_done_status_i;
-  assign q_status[1] = is_aw ? aw_done_status_i : ex_done_err_i ? 4'd15 : 4'd0;
+  assign q_status[1] = is_aw ? aw_done_status_i : (!is_vec && ex_done_err_i) ? 4'd15 : 4'd0;
   assign q_status[2] = st_done_status_i;
   assign q_addr[0]   = ld_done_addr_i;
   assign q_addr[1]   = is_aw ? aw_done_addr_i : '0;
@@ -578,7 +653,10 @@ module ts_ctrl #(
   assign ld_sram_addr_o  = lc[159:128];
   assign ld_done_ready_o = (qs_q[0] == QRun);
 
-  assign ex_valid_o      = (qs_q[1] == QIssue) && !is_aw;
+  assign ex_valid_o      = (qs_q[1] == QIssue) && !is_aw && !is_vec;
+  assign vec_valid_o     = (qs_q[1] == QIssue) && is_vec;
+  assign vec_cmd_o       = ec;
+  assign vec_done_ready_o = (qs_q[1] == QRun) && is_vec;
   assign aw_valid_o      = (qs_q[1] == QIssue) && is_aw && aw_excl_ok;
   assign aw_cmd_o        = ec;
   assign aw_done_ready_o = (qs_q[1] == QRun) && is_aw;
@@ -595,7 +673,7 @@ module ts_ctrl #(
   assign ex_a_stride_o   = SpAw'(ec[207:192]);
   assign ex_b_stride_o   = SpAw'(ec[223:208]);
   assign ex_c_stride_o   = AccAw'(ec[239:224]);
-  assign ex_done_ready_o = (qs_q[1] == QRun) && !is_aw;
+  assign ex_done_ready_o = (qs_q[1] == QRun) && !is_aw && !is_vec;
 
   assign st_valid_o      = (qs_q[2] == QIssue);
   assign st_format_o     = sc[13:12];
@@ -713,8 +791,8 @@ module ts_ctrl #(
     unique casez (a)
       ts_isa_pkg::CsrId:          csr_rdata_o = ts_isa_pkg::IdValue;
       ts_isa_pkg::CsrVersion:     csr_rdata_o = ts_isa_pkg::VersionValue;
-      ts_isa_pkg::CsrCfgDim:      csr_rdata_o = {8'd0, 4'(AdamwLanes), 4'(Windows), 8'(BusBytes),
-                                                 8'(Dim)};
+      ts_isa_pkg::CsrCfgDim:      csr_rdata_o = {6'd0, VecDivSqrt, Vec, 4'(AdamwLanes),
+                                                 4'(Windows), 8'(BusBytes), 8'(Dim)};
       ts_isa_pkg::CsrAdamwSumsq:  csr_rdata_o = aw_sumsq_i;
       ts_isa_pkg::CsrAdamwStatus: csr_rdata_o = {30'd0, aw_status_i};
       ts_isa_pkg::CsrCfgSpadRows: csr_rdata_o = SpadRows;
@@ -862,6 +940,13 @@ module ts_ctrl #(
     ts_isa_pkg::GemmCAddrPos == 160 && ts_isa_pkg::GemmAStridePos == 192 &&
     ts_isa_pkg::GemmBStridePos == 208 && ts_isa_pkg::GemmCStridePos == 224,
     "ts_ctrl's command slices do not match config/isa.toml")
+  `TS_ASSERT_INIT(a_isa_vec_layout,
+    ts_isa_pkg::VecRowsPos == 32 && ts_isa_pkg::VecColsPos == 48 &&
+    ts_isa_pkg::VecAAddrPos == 64 && ts_isa_pkg::VecBAddrPos == 96 &&
+    ts_isa_pkg::VecDAddrPos == 128 && ts_isa_pkg::VecRAddrPos == 160 &&
+    ts_isa_pkg::VecStridePos == 192 && ts_isa_pkg::CfgDimVec == 24 &&
+    ts_isa_pkg::CfgDimVecDivsqrt == 25,
+    "ts_ctrl's VEC slices or CFG_DIM bits do not match config/isa.toml")
   `TS_ASSERT_INIT(a_isa_csr_layout,
     ts_isa_pkg::CsrWinBase == 12'h080 && ts_isa_pkg::CsrWinLast == 12'h084 &&
     ts_isa_pkg::CsrWinPerm == 12'h088 && ts_isa_pkg::CsrWinBaseStride == 16 &&

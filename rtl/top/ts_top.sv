@@ -4,14 +4,18 @@
 //   ts_csr_if -> ts_ctrl (CSRs, ring fetch on AXI ID 1, decode, queues, tokens)
 //                  |-> ts_load  (DMA, AXI ID 0 reads)  -> scratchpad port 2 / accumulator
 //                  |-> ts_exec  (matrix unit)          <- scratchpad ports 0, 1 -> accumulator
+//                  |-> ts_vec   (vector unit)          <-> accumulator -> scratchpad port 1
+//                  |-> ts_adamw (AdamW, AXI IDs 4-7, alone on the bus)
 //                  '-> ts_store (DMA, AXI ID 0 writes) <- accumulator
 // The scratchpad gives fixed priority to the execute unit's activation stream (port 0),
-// then its weights (1), then the load DMA (2). The accumulator is two independent halves
-// (ts_acc each; the top address bit selects), so a store can drain one half while the
-// matrix unit accumulates into the other; in each half the execute unit's writes come
-// before the load's. A soft reset (CTRL.soft_reset) waits until no command or fetch is in
+// then its weights or the vector unit's writes (1), then the load DMA (2). The accumulator
+// is two independent halves (ts_acc each; the top address bit selects), so a store can
+// drain one half while the matrix unit accumulates into the other; in each half the
+// execute (or vector) unit's writes come before the load's, and the store's reads before
+// the vector unit's. A soft reset (CTRL.soft_reset) waits until no command or fetch is in
 // flight (no AXI transaction is cut), then resets everything but the AXI4-Lite front end
-// and the configuration CSRs (windows, ring base/size, IRQ enables). Parameters come from the named configurations (ts_top_<name>, generated).
+// and the configuration CSRs (windows, ring base/size, IRQ enables). Parameters come from
+// the named configurations (ts_top_<name>, generated).
 `include "ts_assert.svh"
 
 module ts_top #(
@@ -28,6 +32,10 @@ module ts_top #(
   parameter bit          ClockGating = 1'b1,
   // AdamW elements per cycle of rtl/optim/ts_adamw. 0: no AdamW unit, ADAMW is refused.
   parameter int unsigned AdamwLanes = 1,
+  // Vector unit (rtl/vec/ts_vec, docs/vec.md); VecDivSqrt: with RECIP/RSQRT (a divider and a
+  // square root per lane). Vec = 0: VEC is an unknown opcode.
+  parameter bit          Vec        = 1'b1,
+  parameter bit          VecDivSqrt = 1'b1,
   localparam int unsigned BusBytes  = 2 * Dim,
   localparam int unsigned DW        = BusBytes * 8
 ) (
@@ -193,6 +201,10 @@ module ts_top #(
   logic [31:0]      aw_done_addr, aw_sumsq;
   logic [1:0]       aw_status;
   logic [FW-1:0]    aw_flags;
+  // Vector unit.
+  logic             vec_valid, vec_ready, vec_done_valid, vec_done_ready, vec_busy;
+  logic [255:0]     vec_cmd;
+  logic [FW-1:0]    vec_done_flags;
 
   ts_ctrl #(
     .Dim       (Dim),
@@ -201,7 +213,9 @@ module ts_top #(
     .AccRows   (AccRows),
     .Windows   (Windows),
     .QueueDepth(QueueDepth),
-    .AdamwLanes(AdamwLanes)
+    .AdamwLanes(AdamwLanes),
+    .Vec       (Vec),
+    .VecDivSqrt(VecDivSqrt)
   ) u_ctrl (
     .clk_i          (clk_i),
     .rst_ni         (rst_n),
@@ -271,6 +285,11 @@ module ts_top #(
     .aw_done_addr_i (aw_done_addr),
     .aw_sumsq_i     (aw_sumsq),
     .aw_status_i    (aw_status),
+    .vec_valid_o    (vec_valid),
+    .vec_ready_i    (vec_ready),
+    .vec_cmd_o      (vec_cmd),
+    .vec_done_valid_i(vec_done_valid),
+    .vec_done_ready_o(vec_done_ready),
     .st_valid_o     (st_valid),
     .st_ready_i     (st_ready),
     .st_format_o    (st_format),
@@ -287,14 +306,14 @@ module ts_top #(
     .st_done_status_i(st_done_status),
     .st_done_addr_i (st_done_addr),
     .flags_i        ((ex_flags_valid ? ex_flags : '0) | (st_flags_valid ? st_flags : '0) |
-                     aw_flags),
+                     aw_flags | ((vec_done_valid && vec_done_ready) ? vec_done_flags : '0)),
     .acc_flags_i    (acc_flags[0 +: FW] | acc_flags[FW +: FW]),
     .flags_clr_o    (flags_clr),
     .mmu_row_i      (ex_row),
     .macs_i         (ex_flags_valid ? ex_macs : '0),
     .rd_bytes_i     (rd_bytes),
     .wr_bytes_i     (wr_bytes),
-    .units_busy_i   ({st_busy, ex_busy || aw_busy, ld_busy})
+    .units_busy_i   ({st_busy, ex_busy || aw_busy || vec_busy, ld_busy})
   );
 
   // ------------------------------------------------------------------ AXI read arbitration
@@ -373,14 +392,16 @@ module ts_top #(
   logic [2:0]       sp_req_valid, sp_req_ready, sp_rsp_valid, sp_conflict;
   logic [3*SpAw-1:0] sp_req_addr;
   logic [3*SpW-1:0] sp_req_wdata, sp_rsp_rdata;
-  logic             ex_ar_valid, ex_wr_valid, ld_sp_valid;
-  logic [SpAw-1:0]  ex_ar_addr, ex_wr_addr, ld_sp_addr;
-  logic [SpW-1:0]   ld_sp_data;
+  logic             ex_ar_valid, ex_wr_valid, ld_sp_valid, vs_valid;
+  logic [SpAw-1:0]  ex_ar_addr, ex_wr_addr, ld_sp_addr, vs_addr;
+  logic [SpW-1:0]   ld_sp_data, vs_data;
   logic [2:0]       unused_sp;
 
-  assign sp_req_valid = {ld_sp_valid, ex_wr_valid, ex_ar_valid};
-  assign sp_req_addr  = {ld_sp_addr, ex_wr_addr, ex_ar_addr};
-  assign sp_req_wdata = {ld_sp_data, {2 * SpW{1'b0}}};
+  // Port 1 carries the execute unit's weight reads or the vector unit's writes: both run
+  // on the execute queue, one command at a time.
+  assign sp_req_valid = {ld_sp_valid, ex_wr_valid || vs_valid, ex_ar_valid};
+  assign sp_req_addr  = {ld_sp_addr, vs_valid ? vs_addr : ex_wr_addr, ex_ar_addr};
+  assign sp_req_wdata = {ld_sp_data, vs_data, {SpW{1'b0}}};
   assign unused_sp    = sp_rsp_valid ^ sp_conflict ^ {2'b00, ^sp_rsp_rdata[2*SpW +: SpW]};
 
   ts_spad #(
@@ -395,7 +416,7 @@ module ts_top #(
     .rst_ni     (rst_n),
     .req_valid_i(sp_req_valid),
     .req_ready_o(sp_req_ready),
-    .req_we_i   (3'b100),
+    .req_we_i   ({1'b1, vs_valid, 1'b0}),
     .req_addr_i (sp_req_addr),
     .req_wdata_i(sp_req_wdata),
     .rsp_valid_o(sp_rsp_valid),
@@ -411,23 +432,51 @@ module ts_top #(
   logic             st_rsp_valid;
   logic [1:0]       h_w_valid, h_w_ready, h_r_valid, h_r_ready, h_rsp_valid;
   logic [3:0]       h_w_mode;
-  logic [2*HalfAw-1:0] h_w_addr;
+  logic [2*HalfAw-1:0] h_w_addr, h_r_addr;
   logic [2*AccW-1:0] h_w_data, h_rsp_data;
-  logic             ex_half, ld_half, st_half;
+  logic             ex_half, ld_half, st_half, vr_half, ew_half;
+  // Vector unit ports: reads share each half's read port with the store (which wins);
+  // writes share the execute path (one execute-queue command at a time).
+  logic             vr_valid, vr_ready, vr_rsp_valid, vw_valid, vw_ready;
+  logic [AccAw-1:0] vr_addr, vw_addr;
+  logic [AccW-1:0]  vr_rsp_data, vw_data;
+  logic             ew_valid;
+  logic [1:0]       ew_mode;
+  logic [AccAw-1:0] ew_addr;
+  logic [AccW-1:0]  ew_data;
+  logic [1:0]       h_rsp_vec_q;  // the read answered next cycle in half h is the vector unit's
 
+  assign ew_valid = ex_acc_valid || vw_valid;
+  assign ew_mode  = vw_valid ? 2'd0 : ex_acc_mode;
+  assign ew_addr  = vw_valid ? vw_addr : ex_acc_addr;
+  assign ew_data  = vw_valid ? vw_data : ex_acc_data;
   assign ex_half = ex_acc_addr[AccAw-1];
+  assign ew_half = ew_addr[AccAw-1];
   assign ld_half = ld_acc_addr[AccAw-1];
   assign st_half = st_r_addr[AccAw-1];
-  assign ld_acc_ready = !(ex_acc_valid && ex_half == ld_half) && h_w_ready[ld_half];
+  assign vr_half = vr_addr[AccAw-1];
+  assign ld_acc_ready = !(ew_valid && ew_half == ld_half) && h_w_ready[ld_half];
+  assign vw_ready     = h_w_ready[ew_half];
 
   for (genvar h = 0; h < 2; h++) begin : g_acc
-    logic ex_here;
-    assign ex_here = ex_acc_valid && (ex_half == 1'(h));
+    logic ex_here, st_here, vr_here;
+    assign ex_here = ew_valid && (ew_half == 1'(h));
+    assign st_here = st_r_valid && (st_half == 1'(h));
+    assign vr_here = vr_valid && (vr_half == 1'(h));
     assign h_w_valid[h] = ex_here || (ld_acc_valid && ld_half == 1'(h));
-    assign h_w_mode[2*h +: 2]       = ex_here ? ex_acc_mode : 2'd0;
-    assign h_w_addr[h*HalfAw +: HalfAw] = ex_here ? ex_acc_addr[HalfAw-1:0] : ld_acc_addr[HalfAw-1:0];
-    assign h_w_data[h*AccW +: AccW] = ex_here ? ex_acc_data : ld_acc_data;
-    assign h_r_valid[h] = st_r_valid && (st_half == 1'(h));
+    assign h_w_mode[2*h +: 2]       = ex_here ? ew_mode : 2'd0;
+    assign h_w_addr[h*HalfAw +: HalfAw] = ex_here ? ew_addr[HalfAw-1:0] : ld_acc_addr[HalfAw-1:0];
+    assign h_w_data[h*AccW +: AccW] = ex_here ? ew_data : ld_acc_data;
+    assign h_r_valid[h] = st_here || vr_here;
+    assign h_r_addr[h*HalfAw +: HalfAw] = st_here ? st_r_addr[HalfAw-1:0] : vr_addr[HalfAw-1:0];
+
+    always_ff @(posedge clk_i or negedge rst_n) begin
+      if (!rst_n) begin
+        h_rsp_vec_q[h] <= 1'b0;
+      end else begin
+        h_rsp_vec_q[h] <= !st_here;
+      end
+    end
 
     ts_acc #(.Dim(Dim), .Depth(HalfRows)) u_acc (
       .clk_i      (clk_i),
@@ -441,15 +490,20 @@ module ts_top #(
       .w_data_i   (h_w_data[h*AccW +: AccW]),
       .r_valid_i  (h_r_valid[h]),
       .r_ready_o  (h_r_ready[h]),
-      .r_addr_i   (st_r_addr[HalfAw-1:0]),
+      .r_addr_i   (h_r_addr[h*HalfAw +: HalfAw]),
       .rsp_valid_o(h_rsp_valid[h]),
       .rsp_data_o (h_rsp_data[h*AccW +: AccW])
     );
   end
 
   assign st_r_ready   = h_r_ready[st_half];
-  assign st_rsp_valid = |h_rsp_valid;
-  assign st_rsp_data  = h_rsp_valid[1] ? h_rsp_data[AccW +: AccW] : h_rsp_data[0 +: AccW];
+  assign vr_ready     = h_r_ready[vr_half] && !(st_r_valid && st_half == vr_half);
+  assign st_rsp_valid = |(h_rsp_valid & ~h_rsp_vec_q);
+  assign st_rsp_data  = (h_rsp_valid[1] && !h_rsp_vec_q[1]) ? h_rsp_data[AccW +: AccW]
+                                                            : h_rsp_data[0 +: AccW];
+  assign vr_rsp_valid = |(h_rsp_valid & h_rsp_vec_q);
+  assign vr_rsp_data  = (h_rsp_valid[1] && h_rsp_vec_q[1]) ? h_rsp_data[AccW +: AccW]
+                                                           : h_rsp_data[0 +: AccW];
 
   // ------------------------------------------------------------------ clock gates
   // A unit's clock runs while it is busy, is offered a command, holds a completion, while
@@ -559,7 +613,7 @@ module ts_top #(
     .wr_addr_o       (ex_wr_addr),
     .wr_rdata_i      (sp_rsp_rdata[SpW +: SpW]),
     .acc_valid_o     (ex_acc_valid),
-    .acc_ready_i     (h_w_ready[ex_half]),
+    .acc_ready_i     (h_w_ready[ex_half]),  // the vector unit is idle while a GEMM runs
     .acc_mode_o      (ex_acc_mode),
     .acc_addr_o      (ex_acc_addr),
     .acc_data_o      (ex_acc_data),
@@ -773,6 +827,79 @@ module ts_top #(
     assign a_w_strb      = '0;
     assign a_w_last      = 1'b0;
     assign a_b_ready     = 1'b0;
+  end
+
+  // ------------------------------------------------------------------ vector unit
+  if (Vec) begin : g_vec
+    logic clk_vec;
+    ts_clock_gate #(.Bypass(!ClockGating)) u_cg_vec (
+      .clk_i    (clk_i),
+      .en_i     (vec_busy || vec_valid || vec_done_valid || !rst_n),
+      .test_en_i(1'b0),
+      .clk_o    (clk_vec)
+    );
+    ts_vec #(
+      .Dim     (Dim),
+      .AccRows (AccRows),
+      .SpadRows(SpadRows),
+      .DivSqrt (VecDivSqrt)
+    ) u_vec (
+      .clk_i          (clk_vec),
+      .rst_ni         (rst_n),
+      .cmd_valid_i    (vec_valid),
+      .cmd_ready_o    (vec_ready),
+      .cmd_op1_i      (vec_cmd[ts_isa_pkg::VecOp1Pos +: 3]),
+      .cmd_bsrc_i     (vec_cmd[ts_isa_pkg::VecBsrcPos +: 2]),
+      .cmd_fn_i       (vec_cmd[ts_isa_pkg::VecFnPos +: 3]),
+      .cmd_red_i      (vec_cmd[ts_isa_pkg::VecRedPos +: 2]),
+      .cmd_racc_i     (vec_cmd[ts_isa_pkg::VecRaccPos]),
+      .cmd_sat_i      (vec_cmd[ts_isa_pkg::VecSatPos]),
+      .cmd_mask_i     (vec_cmd[ts_isa_pkg::VecMaskPos +: 2]),
+      .cmd_dst_i      (vec_cmd[ts_isa_pkg::VecDstPos +: 2]),
+      .cmd_rows_i     (vec_cmd[ts_isa_pkg::VecRowsPos +: 16]),
+      .cmd_cols_i     (vec_cmd[ts_isa_pkg::VecColsPos +: 16]),
+      .cmd_a_addr_i   (vec_cmd[ts_isa_pkg::VecAAddrPos +: 32]),
+      .cmd_b_addr_i   (vec_cmd[ts_isa_pkg::VecBAddrPos +: 32]),
+      .cmd_d_addr_i   (vec_cmd[ts_isa_pkg::VecDAddrPos +: 32]),
+      .cmd_r_addr_i   (vec_cmd[ts_isa_pkg::VecRAddrPos +: 32]),
+      .cmd_stride_i   (vec_cmd[ts_isa_pkg::VecStridePos +: 16]),
+      .cmd_moff_i     (vec_cmd[ts_isa_pkg::VecMoffPos +: 16]),
+      .cmd_imm_i      (vec_cmd[ts_isa_pkg::VecImmPos +: 32]),
+      .done_valid_o   (vec_done_valid),
+      .done_ready_i   (vec_done_ready),
+      .done_flags_o   (vec_done_flags),
+      .busy_o         (vec_busy),
+      .acc_r_valid_o  (vr_valid),
+      .acc_r_ready_i  (vr_ready),
+      .acc_r_addr_o   (vr_addr),
+      .acc_rsp_valid_i(vr_rsp_valid),
+      .acc_rsp_data_i (vr_rsp_data),
+      .acc_w_valid_o  (vw_valid),
+      .acc_w_ready_i  (vw_ready),
+      .acc_w_addr_o   (vw_addr),
+      .acc_w_data_o   (vw_data),
+      .sp_w_valid_o   (vs_valid),
+      .sp_w_ready_i   (sp_req_ready[1]),
+      .sp_w_addr_o    (vs_addr),
+      .sp_w_data_o    (vs_data)
+    );
+  end else begin : g_no_vec
+    // VEC is refused at fetch (Opcode): nothing can reach these.
+    logic unused_vec;
+    assign unused_vec     = ^{vec_valid, vec_cmd, vec_done_ready, vr_ready, vr_rsp_valid,
+                              vr_rsp_data, vw_ready};
+    assign vec_ready      = 1'b0;
+    assign vec_done_valid = 1'b0;
+    assign vec_done_flags = '0;
+    assign vec_busy       = 1'b0;
+    assign vr_valid       = 1'b0;
+    assign vr_addr        = '0;
+    assign vw_valid       = 1'b0;
+    assign vw_addr        = '0;
+    assign vw_data        = '0;
+    assign vs_valid       = 1'b0;
+    assign vs_addr        = '0;
+    assign vs_data        = '0;
   end
 
   // Assertions

@@ -98,6 +98,28 @@ size_t CommandStream::adamw(const isa::AdamwCmd& c) {
   return add(c.encode(), Queue::kExec, {}, {}, {}, {}, rd, wr);
 }
 
+size_t CommandStream::vec(const isa::VecCmd& c) {
+  // docs/vec.md: A (and B) read, D written (accumulator or scratchpad), the s rows read
+  // and written (a read-modify-write: lanes r >= rows keep their contents).
+  const uint32_t D = cfg_.dim;
+  const uint64_t w = isa::ceil_div(c.cols, D), srows = isa::ceil_div(c.rows, D);
+  std::vector<Rows> acc_rd{{c.a_addr, c.rows, c.stride, w}}, acc_wr, spad_wr;
+  if (c.op1 != isa::vec::kPass && c.bsrc != isa::vec::kImm) {
+    if (c.bsrc == isa::vec::kMat) acc_rd.push_back({c.b_addr, c.rows, c.stride, w});
+    if (c.bsrc == isa::vec::kRow) acc_rd.push_back({c.b_addr, 1, 0, srows});
+    if (c.bsrc == isa::vec::kCol) acc_rd.push_back({c.b_addr, 1, 0, w});
+  }
+  if (c.dst == isa::vec::kAcc) acc_wr.push_back({c.d_addr, c.rows, c.stride, w});
+  if (c.dst == isa::vec::kSpadFp16 || c.dst == isa::vec::kSpadBf16) {
+    spad_wr.push_back({c.d_addr, c.rows, c.stride, w});
+  }
+  if (c.red != isa::vec::kNoRed) {
+    acc_rd.push_back({c.r_addr, 1, 0, srows});
+    acc_wr.push_back({c.r_addr, 1, 0, srows});
+  }
+  return add(c.encode(), Queue::kExec, {}, spad_wr, acc_rd, acc_wr, {}, {});
+}
+
 void CommandStream::need_rows(std::vector<RowRec>& recs, const std::vector<Rows>& rows, bool write,
                               int q, std::array<int64_t, 3>& need) const {
   for (const Rows& r : rows) {

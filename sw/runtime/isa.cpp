@@ -262,6 +262,58 @@ bool AdamwCmd::operator==(const AdamwCmd& o) const {
          p16_addr == o.p16_addr && scalars_addr == o.scalars_addr;
 }
 
+Words VecCmd::encode() const {
+  using namespace field;
+  Words w{};
+  w[0] = uint32_t(Opcode::kVec) | tok.bits();
+  kVecOp1.put(w, op1);
+  kVecBsrc.put(w, bsrc);
+  kVecFn.put(w, fn);
+  kVecRed.put(w, red);
+  kVecRacc.put(w, racc);
+  kVecSat.put(w, sat);
+  kVecMask.put(w, mask);
+  kVecDst.put(w, dst);
+  kVecRows.put(w, rows);
+  kVecCols.put(w, cols);
+  kVecAAddr.put(w, a_addr);
+  kVecBAddr.put(w, b_addr);
+  kVecDAddr.put(w, d_addr);
+  kVecRAddr.put(w, r_addr);
+  kVecStride.put(w, stride);
+  kVecMoff.put(w, uint16_t(moff));
+  kVecImm.put(w, imm);
+  return w;
+}
+
+VecCmd VecCmd::decode(const Words& w) {
+  using namespace field;
+  VecCmd c;
+  c.tok = Tokens::from_bits(w[0]);
+  c.op1 = uint8_t(kVecOp1.get(w));
+  c.bsrc = uint8_t(kVecBsrc.get(w));
+  c.fn = uint8_t(kVecFn.get(w));
+  c.red = uint8_t(kVecRed.get(w));
+  c.racc = kVecRacc.get(w);
+  c.sat = kVecSat.get(w);
+  c.mask = uint8_t(kVecMask.get(w));
+  c.dst = uint8_t(kVecDst.get(w));
+  c.rows = uint16_t(kVecRows.get(w));
+  c.cols = uint16_t(kVecCols.get(w));
+  c.a_addr = kVecAAddr.get(w);
+  c.b_addr = kVecBAddr.get(w);
+  c.d_addr = kVecDAddr.get(w);
+  c.r_addr = kVecRAddr.get(w);
+  c.stride = uint16_t(kVecStride.get(w));
+  c.moff = int16_t(uint16_t(kVecMoff.get(w)));
+  c.imm = kVecImm.get(w);
+  return c;
+}
+
+bool VecCmd::operator==(const VecCmd& o) const {
+  return encode() == o.encode();
+}
+
 Words reserved_mask(uint32_t opcode) {
   const OpcodeInfo* i = opcode_info(opcode);
   if (i) return i->reserved;
@@ -317,6 +369,24 @@ std::string describe(const Words& w) {
                       grad_fmt_name(c.gfmt), c.skip ? " skip" : "", c.decay ? " decay" : "", c.n,
                       c.g_addr, c.p_addr, c.m_addr, c.v_addr, p16, c.scalars_addr, tk);
       }
+      break;
+    }
+    case uint32_t(Opcode::kVec): {
+      static const char* const kOp1[] = {"pass", "add", "sub", "mul", "max", "min", "op6", "op7"};
+      static const char* const kBsrc[] = {"mat", "row", "col", "imm"};
+      static const char* const kFn[] = {"", " exp", " recip", " rsqrt", " rfp16", " rbf16",
+                                        " fn6", " fn7"};
+      static const char* const kRed[] = {"", " max", " sum", " sumsq"};
+      static const char* const kMask[] = {"", " causal", " pad", " mask3"};
+      static const char* const kDst[] = {"none", "acc", "spad-fp16", "spad-bf16"};
+      VecCmd c = VecCmd::decode(w);
+      std::snprintf(buf, sizeof buf,
+                    "VEC %s(%s)%s%s%s%s rows=%u cols=%u a=%u b=%u %s=%u stride=%u s%s=%u "
+                    "moff=%d imm=0x%08x%s",
+                    kOp1[c.op1 & 7], kBsrc[c.bsrc & 3], c.sat ? " sat" : "", kMask[c.mask & 3],
+                    kFn[c.fn & 7], kRed[c.red & 3], c.rows, c.cols, c.a_addr, c.b_addr,
+                    kDst[c.dst & 3], c.d_addr, c.stride, c.racc ? "+" : "", c.r_addr, c.moff,
+                    c.imm, tk);
       break;
     }
     default:
@@ -382,12 +452,41 @@ ErrCode check_adamw(const AdamwCmd& c) {
   return ErrCode::kNone;
 }
 
+// docs/vec.md: sizes and the row stride, the four regions (A; B unless op1 = PASS or
+// bsrc = IMM; D unless dst = NONE; s unless red = NONE), then the operation codes.
+ErrCode check_vec(const VecCmd& c, const ChipConfig& cfg) {
+  if (c.rows == 0 || c.cols == 0) return ErrCode::kDims;
+  const uint64_t w = ceil_div(c.cols, cfg.dim);
+  if (c.rows > 1 && c.stride < w) return ErrCode::kDims;
+  bool fits = region_fits(c.a_addr, c.rows, c.stride, w, cfg.acc_rows);
+  if (c.op1 != vec::kPass && c.bsrc != vec::kImm) {
+    if (c.bsrc == vec::kMat) fits = fits && region_fits(c.b_addr, c.rows, c.stride, w, cfg.acc_rows);
+    if (c.bsrc == vec::kRow) fits = fits && region_fits(c.b_addr, 1, 0, ceil_div(c.rows, cfg.dim), cfg.acc_rows);
+    if (c.bsrc == vec::kCol) fits = fits && region_fits(c.b_addr, 1, 0, w, cfg.acc_rows);
+  }
+  if (c.dst != vec::kNoDst) {
+    fits = fits && region_fits(c.d_addr, c.rows, c.stride, w,
+                               c.dst == vec::kAcc ? cfg.acc_rows : cfg.spad_rows);
+  }
+  if (c.red != vec::kNoRed) {
+    fits = fits && region_fits(c.r_addr, 1, 0, ceil_div(c.rows, cfg.dim), cfg.acc_rows);
+  }
+  if (!fits) return ErrCode::kSram;
+  if (c.op1 > vec::kMin || c.fn > vec::kRbf16 || c.mask > vec::kPad ||
+      (c.dst == vec::kNoDst && c.red == vec::kNoRed) ||
+      (!cfg.vec_divsqrt && (c.fn == vec::kRecip || c.fn == vec::kRsqrt))) {
+    return ErrCode::kVop;
+  }
+  return ErrCode::kNone;
+}
+
 }  // namespace
 
 ErrCode check_command(const Words& w, const ChipConfig& cfg) {
   const uint32_t op = opcode_of(w);
   if (!opcode_info(op)) return ErrCode::kOpcode;
   if (op == uint32_t(Opcode::kAdamw) && cfg.adamw_lanes == 0) return ErrCode::kOpcode;
+  if (op == uint32_t(Opcode::kVec) && !cfg.vec) return ErrCode::kOpcode;
   const Words mask = reserved_mask(op);
   for (size_t i = 0; i < w.size(); ++i) {
     if (w[i] & mask[i]) return ErrCode::kReserved;
@@ -401,6 +500,8 @@ ErrCode check_command(const Words& w, const ChipConfig& cfg) {
       return check_gemm(GemmCmd::decode(w), cfg);
     case Opcode::kAdamw:
       return check_adamw(AdamwCmd::decode(w));
+    case Opcode::kVec:
+      return check_vec(VecCmd::decode(w), cfg);
   }
   return ErrCode::kOpcode;
 }

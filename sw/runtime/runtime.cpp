@@ -195,6 +195,8 @@ void Runtime::init_chip() {
   const uint32_t cfg_dim = dev_.csr_read(c::kCfgDim);
   const uint32_t windows = (cfg_dim >> 16) & 0xfu;
   adamw_lanes_ = (cfg_dim >> c::kCfgDimAdamwLanesLsb) & ((1u << c::kCfgDimAdamwLanesWidth) - 1);
+  vec_ = (cfg_dim & c::kCfgDimVec) != 0;
+  vec_divsqrt_ = (cfg_dim & c::kCfgDimVecDivsqrt) != 0;
   for (uint32_t i = 0; i < windows; ++i) {
     dev_.csr_write(c::win_base(i), i == 0 ? opt_.dram_base : 0);
     dev_.csr_write(c::win_last(i), i == 0 ? opt_.dram_base + (opt_.dram_size - 1) : 0);

@@ -43,6 +43,9 @@ class CommandStream {
   // ADAMW (execute queue): reads the scalar block and g (STEP: also p, m, v), writes
   // (STEP) p, m, v and p16; ordered against LOADs and STOREs of the same host bytes.
   size_t adamw(const isa::AdamwCmd& c);
+  // VEC (execute queue, docs/vec.md): reads A, B and the old s in the accumulator, writes
+  // D (accumulator or scratchpad) and s.
+  size_t vec(const isa::VecCmd& c);
   // Append a command exactly as given (tokens included), without checks or tracking.
   size_t raw(const isa::Words& w);
 

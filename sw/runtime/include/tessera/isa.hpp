@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Tessera command set and CSR map of docs/isa.md: the four commands with their
+// The Tessera command set and CSR map of docs/isa.md: the five commands with their
 // 32-byte encodings, checks and names. The constants (opcodes, token flags, command fields,
 // error and unit codes, formats, CSR addresses and bits, counters) come from
 // config/isa.toml through the generated tessera/isa_gen.hpp, as the RTL's do (ts_isa_pkg).
@@ -111,6 +111,34 @@ struct AdamwCmd {
   bool operator==(const AdamwCmd& o) const;
 };
 
+// VEC (0x05): one pass of the vector unit over an FP32 matrix in the accumulator
+// (docs/vec.md). The field codes are the ISA's; encode() writes them raw, decode() may
+// yield codes that check_command() refuses (Vop).
+namespace vec {
+enum Op1 : uint8_t { kPass = 0, kAdd = 1, kSub = 2, kMul = 3, kMax = 4, kMin = 5 };
+enum Bsrc : uint8_t { kMat = 0, kRow = 1, kCol = 2, kImm = 3 };
+enum Fn : uint8_t { kNone = 0, kExp = 1, kRecip = 2, kRsqrt = 3, kRfp16 = 4, kRbf16 = 5 };
+enum Red : uint8_t { kNoRed = 0, kRedMax = 1, kRedSum = 2, kRedSumSq = 3 };
+enum Mask : uint8_t { kNoMask = 0, kCausal = 1, kPad = 2 };
+enum Dst : uint8_t { kNoDst = 0, kAcc = 1, kSpadFp16 = 2, kSpadBf16 = 3 };
+}  // namespace vec
+
+struct VecCmd {
+  Tokens tok;
+  uint8_t op1 = vec::kPass, bsrc = vec::kMat, fn = vec::kNone, red = vec::kNoRed;
+  bool racc = false;  // combine the reduction with the old s
+  bool sat = false;   // +-Inf after op1 -> +-FLT_MAX
+  uint8_t mask = vec::kNoMask, dst = vec::kAcc;
+  uint16_t rows = 0, cols = 0;
+  uint32_t a_addr = 0, b_addr = 0, d_addr = 0, r_addr = 0;
+  uint16_t stride = 0;
+  int16_t moff = 0;
+  uint32_t imm = 0;  // FP32 bits
+  Words encode() const;
+  static VecCmd decode(const Words& w);
+  bool operator==(const VecCmd& o) const;
+};
+
 // Bytes per gradient element of an ADAMW gfmt (FP32 4, FP16/BF16 2).
 inline uint32_t grad_bytes(golden::GradFmt f) { return f == golden::GradFmt::kFp32 ? 4 : 2; }
 const char* grad_fmt_name(golden::GradFmt f);  // "fp32", "fp16", "bf16" ("gfmt3")
@@ -133,9 +161,9 @@ std::string describe(const Words& w);
 inline uint32_t ceil_div(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 // The checks the fetcher applies to a command before dispatching it (docs/isa.md error
-// codes 1-5 and 11). When several fail, the lowest code wins: Opcode, Reserved, Dims,
-// Sram, Dtype; Align (ADAMW only) is checked last. ADAMW is an unknown opcode (Opcode)
-// when cfg.adamw_lanes == 0. kNone: the command may be dispatched (window, bus, token and
+// codes 1-5, 11 and 12). When several fail, the lowest code wins: Opcode, Reserved, Dims,
+// Sram, Dtype; Align (ADAMW only) and Vop (VEC only) are checked last. ADAMW is an unknown
+// opcode (Opcode) when cfg.adamw_lanes == 0, VEC when !cfg.vec. kNone: the command may be dispatched (window, bus, token and
 // matrix-unit checks happen later, in the queues).
 ErrCode check_command(const Words& w, const ChipConfig& cfg);
 

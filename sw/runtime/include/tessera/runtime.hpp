@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runtime: the host driver over a Device: windows, device-buffer allocator, command ring,
-// error reporting, GEMM of any shape tiled automatically for the configuration, and the
-// AdamW optimizer step (ADAMW commands, loss scaling, clipping by the global norm).
+// error reporting, GEMM of any shape tiled automatically for the configuration, the
+// AdamW optimizer step (ADAMW commands, loss scaling, clipping by the global norm) and the
+// vector kernels (VEC commands).
 #pragma once
 
 #include <array>
@@ -159,6 +160,24 @@ struct AdamWResult {
   RunStats step_stats;              // the run that held the STEPs (with the SCANs if fused)
 };
 
+// ---------------------------------------------------------------------------------------
+// Vector kernels on the vector unit (docs/vec.md "Runtime ops").
+//
+// Row softmax: y[r] = softmax(scale * x[r] with the mask's hidden elements at -Inf), x and
+// y dense row-major rows x cols, x FP32, y in `out` (raw FP32, FP16 or BF16, RNE).
+// Defined extremes: +-Inf logits count as +-FLT_MAX (several +Inf share the row equally);
+// a row whose elements are all hidden gives zeros (and raises NV in FLAGS); NaN in a row
+// gives NaN in that row. cols must fit one accumulator half (Runtime::softmax_max_cols).
+struct SoftmaxArgs {
+  uint32_t rows = 0, cols = 0;
+  Buffer x, y;
+  isa::StoreFormat out = isa::StoreFormat::kRaw;
+  float scale = 1.0f;
+  bool causal = false;       // hides c > r + causal_offset (r: the row index in x)
+  int32_t causal_offset = 0;
+  std::optional<uint32_t> valid_cols;  // hides c >= valid_cols (padding)
+};
+
 class Runtime {
  public:
   // Soft-resets the device, programs window 0 = [dram_base, dram_base + dram_size) with
@@ -196,6 +215,14 @@ class Runtime {
   // ADAMW lanes the device reports (CFG_DIM.adamw_lanes; 0: no AdamW unit).
   uint32_t adamw_lanes() const { return adamw_lanes_; }
 
+  // Vector kernels (docs/vec.md). Throw std::invalid_argument, before anything reaches the
+  // chip, for bad arguments or a device without a vector unit (CFG_DIM.vec = 0).
+  CommandStream build_softmax(const SoftmaxArgs& a) const;
+  RunStats softmax(const SoftmaxArgs& a);
+  uint32_t softmax_max_cols() const;  // the longest row softmax takes on this device
+  bool has_vec() const { return vec_; }
+  bool has_vec_divsqrt() const { return vec_divsqrt_; }
+
   // Re-arms the chip after an error: soft reset (polled until CTRL.soft_reset reads 0),
   // ring registers, IRQ enables.
   void recover();
@@ -216,6 +243,7 @@ class Runtime {
   uint32_t tail_ = 0;
   const CommandStream* fail_stream_ = nullptr;  // the stream being reported by fail()
   uint32_t adamw_lanes_ = 0;                    // CFG_DIM.adamw_lanes
+  bool vec_ = false, vec_divsqrt_ = false;      // CFG_DIM.vec, CFG_DIM.vec_divsqrt
   std::optional<Buffer> adamw_scalars_;         // the 32-byte scalar block (64-aligned)
 };
 

@@ -84,6 +84,8 @@ BridgeDevice::BridgeDevice(const ChipConfig& cfg, std::unique_ptr<ByteTransport>
     return (dim_csr & 0xff) == k.dim && ((dim_csr >> 8) & 0xff) == k.bus_bytes &&
            ((dim_csr >> 16) & 0xf) == k.windows &&
            ((dim_csr >> c::kCfgDimAdamwLanesLsb) & 0xf) == k.adamw_lanes &&
+           ((dim_csr & c::kCfgDimVec) != 0) == bool(k.vec) &&
+           ((dim_csr & c::kCfgDimVecDivsqrt) != 0) == bool(k.vec_divsqrt) &&
            spad == k.spad_rows && acc == k.acc_rows;
   };
   if (!matches(cfg)) {

@@ -10,6 +10,7 @@
 #include "tessera/golden/adamw.hpp"
 #include "tessera/golden/arith.hpp"
 #include "tessera/golden/mmu.hpp"
+#include "tessera/golden/vec.hpp"
 
 namespace tessera {
 
@@ -247,7 +248,8 @@ uint32_t FuncDevice::csr_read(uint32_t addr) {
       return c::kVersionValue;
     case c::kCfgDim:
       return cfg_.dim | (cfg_.bus_bytes << 8) | ((cfg_.windows & 0xfu) << 16) |
-             ((cfg_.adamw_lanes & 0xfu) << c::kCfgDimAdamwLanesLsb);
+             ((cfg_.adamw_lanes & 0xfu) << c::kCfgDimAdamwLanesLsb) |
+             (cfg_.vec ? c::kCfgDimVec : 0u) | (cfg_.vec_divsqrt ? c::kCfgDimVecDivsqrt : 0u);
     case c::kCfgSpadRows:
       return cfg_.spad_rows;
     case c::kCfgAccRows:
@@ -403,6 +405,7 @@ bool FuncDevice::step_queue(int q) {
   isa::GemmCmd gm;
   isa::AdamwCmd aw;
   const bool is_adamw = isa::opcode_of(p.w) == uint32_t(isa::Opcode::kAdamw);
+  const bool is_vec = isa::opcode_of(p.w) == uint32_t(isa::Opcode::kVec);
   if (q == kLoadQ) {
     ld = isa::LoadCmd::decode(p.w);
     if (!in_window(ld.dram_addr, uint64_t(ld.rows - 1) * ld.stride + ld.bytes,
@@ -419,7 +422,7 @@ bool FuncDevice::step_queue(int q) {
     aw = isa::AdamwCmd::decode(p.w);
     uint32_t base = 0;
     if (adamw_window_error(aw, &base)) return refuse(ErrCode::kWindow, base);
-  } else {
+  } else if (!is_vec) {
     gm = isa::GemmCmd::decode(p.w);
     if (gm.a_trans && !opt_.a_trans_supported) return refuse(ErrCode::kMmu, 0);
   }
@@ -457,6 +460,8 @@ bool FuncDevice::step_queue(int q) {
     dur = exec_store(st, &err, &err_addr);
   } else if (is_adamw) {
     dur = exec_adamw(aw, &err, &err_addr);
+  } else if (is_vec) {
+    dur = exec_vec(isa::VecCmd::decode(p.w));
   } else {
     dur = exec_gemm(gm);
   }
@@ -664,6 +669,36 @@ uint64_t FuncDevice::exec_gemm(const isa::GemmCmd& c) {
   const uint64_t active = uint64_t(tiles) * steps * c.m;
   perf_[isa::kPerfMmuActive] += active;
   return uint64_t(tiles) * steps * std::max<uint64_t>(c.m, D) + 2 * D + 4;
+}
+
+// ---------------------------------------------------------------------------------------
+// VEC: golden::vec_run on the SRAM images (the decoder has checked the command).
+
+uint64_t FuncDevice::exec_vec(const isa::VecCmd& c) {
+  golden::VecCmd g;
+  g.op1 = golden::VecOp1(c.op1);
+  g.bsrc = golden::VecBsrc(c.bsrc);
+  g.fn = golden::VecFn(c.fn);
+  g.red = golden::VecRed(c.red);
+  g.racc = c.racc;
+  g.sat = c.sat;
+  g.mask = golden::VecMask(c.mask);
+  g.dst = golden::VecDst(c.dst);
+  g.rows = c.rows;
+  g.cols = c.cols;
+  g.a_addr = c.a_addr;
+  g.b_addr = c.b_addr;
+  g.d_addr = c.d_addr;
+  g.r_addr = c.r_addr;
+  g.stride = c.stride;
+  g.moff = c.moff;
+  g.imm = c.imm;
+  flags_ |= golden::vec_run(g, int(cfg_.dim), acc_, spad_);
+  // Time: one accumulator row per cycle (two reads per row with a MAT or COL operand),
+  // plus the lanes' latency (docs/vec.md).
+  const uint64_t blocks = uint64_t(c.rows) * isa::ceil_div(c.cols, cfg_.dim);
+  const bool two = c.op1 != isa::vec::kPass && (c.bsrc == isa::vec::kMat || c.bsrc == isa::vec::kCol);
+  return blocks * (two ? 2 : 1) + 32;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Vector kernels as VEC command streams (docs/vec.md "Runtime ops"): row softmax.
+// Vector kernels as VEC command streams (docs/vec.md "Runtime ops"): row softmax and
+// layer norm.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -43,7 +45,190 @@ uint32_t rows_per_block(const ChipConfig& cfg, uint32_t rows, uint64_t w, uint64
   return uint32_t(lo);
 }
 
+bool overlaps(const Buffer& x, uint64_t xn, const Buffer& y, uint64_t yn) {
+  return x.addr < uint64_t(y.addr) + yn && y.addr < uint64_t(x.addr) + xn;
+}
+
+// The vector unit's presence (and its dividers when `divsqrt`), shape and output format
+// checks shared by the row kernels.
+void check_rows_kernel(const char* op, bool vec, bool divsqrt, const std::string& backend,
+                       uint32_t rows, uint32_t cols, uint32_t max_cols, isa::StoreFormat out) {
+  if (!vec) bad(op, "the device has no vector unit (CFG_DIM.vec = 0, " + backend + " backend)");
+  if (!divsqrt) bad(op, "the device's vector unit has no RECIP/RSQRT (CFG_DIM.vec_divsqrt = 0)");
+  if (rows == 0 || cols == 0) bad(op, "rows and cols must be at least 1");
+  if (cols > max_cols) {
+    bad(op, "cols = " + std::to_string(cols) + " exceeds " + std::to_string(max_cols) +
+                " (one row must fit an accumulator half)");
+  }
+  if (out != isa::StoreFormat::kRaw && out != isa::StoreFormat::kFp16 &&
+      out != isa::StoreFormat::kBf16) {
+    bad(op, "the output format must be raw FP32, FP16 or BF16");
+  }
+}
+
+isa::VecCmd vec_cmd(uint8_t op1, uint8_t bsrc, uint32_t a, uint32_t b, uint32_t d,
+                    uint32_t rows, uint32_t cols, uint32_t stride) {
+  isa::VecCmd v;
+  v.op1 = op1;
+  v.bsrc = bsrc;
+  v.a_addr = a;
+  v.b_addr = b;
+  v.d_addr = d;
+  v.rows = uint16_t(rows);
+  v.cols = uint16_t(cols);
+  v.stride = uint16_t(stride);
+  v.dst = isa::vec::kAcc;
+  return v;
+}
+
+isa::LoadCmd load_acc(uint64_t host, uint32_t rows, uint32_t bytes, uint32_t stride,
+                      uint32_t acc) {
+  isa::LoadCmd ld;
+  ld.to_acc = true;
+  ld.dram_addr = uint32_t(host);
+  ld.stride = stride;
+  ld.rows = uint16_t(rows);
+  ld.bytes = uint16_t(bytes);
+  ld.sram_addr = acc;
+  return ld;
+}
+
+isa::StoreCmd store_acc(uint64_t host, uint32_t rows, uint32_t cols, uint32_t stride,
+                        uint32_t acc, isa::StoreFormat f) {
+  isa::StoreCmd st;
+  st.format = f;
+  st.dram_addr = uint32_t(host);
+  st.stride = stride;
+  st.rows = uint16_t(rows);
+  st.cols = uint16_t(cols);
+  st.acc_addr = acc;
+  return st;
+}
+
 }  // namespace
+
+CommandStream Runtime::build_softmax_backward(const SoftmaxBackwardArgs& a) const {
+  constexpr const char* kOp = "softmax_backward";
+  const ChipConfig& cfg = config();
+  const uint64_t half = cfg.acc_rows / 2, D = cfg.dim;
+  // Two rows (y and dy) and one per-row vector in a half.
+  const uint32_t max_cols = uint32_t(std::min<uint64_t>((half - 1) / 2 * D, 65535 / 4));
+  check_rows_kernel(kOp, vec_, true, dev_.backend(), a.rows, a.cols, max_cols, a.out);
+  const uint64_t n = uint64_t(a.rows) * a.cols, dn = n * isa::format_bytes(a.out);
+  if (a.y.size < n * 4 || a.dy.size < n * 4) bad(kOp, "y and dy must hold rows*cols FP32 values");
+  if (a.dx.size < dn) bad(kOp, "buffer dx is smaller than rows*cols outputs");
+  if ((a.dx.addr != a.dy.addr && overlaps(a.dx, dn, a.dy, n * 4)) || overlaps(a.dx, dn, a.y, n * 4)) {
+    bad(kOp, "dx must be dy itself or overlap neither y nor dy");
+  }
+  const uint32_t w = isa::ceil_div(a.cols, cfg.dim);
+  const uint32_t rb = rows_per_block(cfg, a.rows, 2 * uint64_t(w), 1);
+  const uint32_t ob = isa::format_bytes(a.out);
+  CommandStream s(cfg);
+  for (uint32_t r0 = 0, blk = 0; r0 < a.rows; r0 += rb, ++blk) {
+    const uint32_t m = std::min(rb, a.rows - r0);
+    const uint32_t y_addr = uint32_t((blk % 2) * half), dy_addr = y_addr + m * w;
+    const uint32_t s_addr = dy_addr + m * w;
+    const uint64_t off = uint64_t(r0) * a.cols * 4;
+    s.load(load_acc(a.y.addr + off, m, a.cols * 4, a.cols * 4, y_addr));
+    s.load(load_acc(a.dy.addr + off, m, a.cols * 4, a.cols * 4, dy_addr));
+    isa::VecCmd v = vec_cmd(isa::vec::kMul, isa::vec::kMat, dy_addr, y_addr, dy_addr, m, a.cols, w);
+    v.dst = isa::vec::kNoDst;  // rowsum(dy * y) -> s
+    v.red = isa::vec::kRedSum;
+    v.r_addr = s_addr;
+    s.vec(v);
+    s.vec(vec_cmd(isa::vec::kSub, isa::vec::kRow, dy_addr, s_addr, dy_addr, m, a.cols, w));
+    s.vec(vec_cmd(isa::vec::kMul, isa::vec::kMat, dy_addr, y_addr, dy_addr, m, a.cols, w));
+    s.store(store_acc(a.dx.addr + uint64_t(r0) * a.cols * ob, m, a.cols, a.cols * ob, dy_addr, a.out));
+  }
+  return s;
+}
+
+RunStats Runtime::softmax_backward(const SoftmaxBackwardArgs& a) {
+  return run(build_softmax_backward(a));
+}
+
+uint32_t Runtime::layernorm_max_cols() const {
+  // One row, two per-row vectors and gamma and beta (w rows each) in the smaller half.
+  const uint64_t half = config().acc_rows / 2, D = config().dim;
+  return uint32_t(std::min<uint64_t>((half - 3) / 3 * D, 65535 / 4));
+}
+
+CommandStream Runtime::build_layernorm(const LayerNormArgs& a) const {
+  constexpr const char* kOp = "layernorm";
+  const ChipConfig& cfg = config();
+  check_rows_kernel(kOp, vec_, vec_divsqrt_, dev_.backend(), a.rows, a.cols,
+                    layernorm_max_cols(), a.out);
+  if (!(a.eps >= 0 && a.eps <= std::numeric_limits<float>::max())) {
+    bad(kOp, "eps must be finite and >= 0");
+  }
+  const uint64_t n = uint64_t(a.rows) * a.cols;
+  const uint64_t yn = n * isa::format_bytes(a.out);
+  if (a.x.size < n * 4) bad(kOp, "buffer x is smaller than rows*cols FP32 values");
+  if (a.gamma.size < uint64_t(a.cols) * 4 || a.beta.size < uint64_t(a.cols) * 4) {
+    bad(kOp, "gamma and beta must hold cols FP32 values");
+  }
+  if (a.y.size < yn) bad(kOp, "buffer y is smaller than rows*cols outputs");
+  if ((a.mean && a.mean->size < uint64_t(a.rows) * 4) ||
+      (a.rstd && a.rstd->size < uint64_t(a.rows) * 4)) {
+    bad(kOp, "mean and rstd must hold rows FP32 values");
+  }
+  if (a.x.addr != a.y.addr && overlaps(a.x, n * 4, a.y, yn)) {
+    bad(kOp, "y must be x itself or not overlap it");
+  }
+  for (const std::optional<Buffer>& v : {a.mean, a.rstd}) {
+    if (v && (overlaps(*v, uint64_t(a.rows) * 4, a.y, yn) ||
+              overlaps(*v, uint64_t(a.rows) * 4, a.x, n * 4))) {
+      bad(kOp, "mean and rstd must not overlap x or y");
+    }
+  }
+
+  const uint32_t D = cfg.dim, half = cfg.acc_rows / 2;
+  const uint32_t w = isa::ceil_div(a.cols, D);
+  // gamma and beta at the top of the accumulator, read by every block (COL operands).
+  const uint32_t g_addr = cfg.acc_rows - 2 * w, b_addr = cfg.acc_rows - w;
+  const uint32_t cap = half - 2 * w;  // rows of the upper half left for a block
+  uint32_t rb = std::min(rows_per_block(cfg, a.rows, w, 3), a.rows);
+  while (rb > 1 && half_rows_needed(rb, w, 3, D) > cap) --rb;
+  const float inv_n = 1.0f / float(a.cols);
+  const uint32_t ob = isa::format_bytes(a.out);
+  CommandStream s(cfg);
+  s.load(load_acc(a.gamma.addr, 1, a.cols * 4, a.cols * 4, g_addr));
+  s.load(load_acc(a.beta.addr, 1, a.cols * 4, a.cols * 4, b_addr));
+  for (uint32_t r0 = 0, blk = 0; r0 < a.rows; r0 += rb, ++blk) {
+    const uint32_t m = std::min(rb, a.rows - r0), vr = isa::ceil_div(m, D);
+    const uint32_t base = (blk % 2) * half;
+    const uint32_t s_addr = base + m * w, mean_addr = s_addr + vr, r_addr = mean_addr + vr;
+    s.load(load_acc(a.x.addr + uint64_t(r0) * a.cols * 4, m, a.cols * 4, a.cols * 4, base));
+    isa::VecCmd v = vec_cmd(isa::vec::kPass, isa::vec::kImm, base, 0, base, m, a.cols, w);
+    v.dst = isa::vec::kNoDst;  // sum(x) -> s
+    v.red = isa::vec::kRedSum;
+    v.r_addr = s_addr;
+    s.vec(v);
+    isa::VecCmd mv = vec_cmd(isa::vec::kMul, isa::vec::kImm, s_addr, 0, mean_addr, 1, m, vr);
+    mv.imm = bits_of(inv_n);  // mean = s * (1/n)
+    s.vec(mv);
+    v = vec_cmd(isa::vec::kSub, isa::vec::kRow, base, mean_addr, base, m, a.cols, w);
+    v.red = isa::vec::kRedSumSq;  // xc = x - mean (in place), sum(xc^2) -> s
+    v.r_addr = s_addr;
+    s.vec(v);
+    isa::VecCmd var = vec_cmd(isa::vec::kMul, isa::vec::kImm, s_addr, 0, r_addr, 1, m, vr);
+    var.imm = bits_of(inv_n);  // var = s * (1/n)
+    s.vec(var);
+    isa::VecCmd rs = vec_cmd(isa::vec::kAdd, isa::vec::kImm, r_addr, 0, r_addr, 1, m, vr);
+    rs.imm = bits_of(a.eps);  // rstd = 1 / sqrt(var + eps)
+    rs.fn = isa::vec::kRsqrt;
+    s.vec(rs);
+    s.vec(vec_cmd(isa::vec::kMul, isa::vec::kRow, base, r_addr, base, m, a.cols, w));
+    s.vec(vec_cmd(isa::vec::kMul, isa::vec::kCol, base, g_addr, base, m, a.cols, w));
+    s.vec(vec_cmd(isa::vec::kAdd, isa::vec::kCol, base, b_addr, base, m, a.cols, w));
+    s.store(store_acc(a.y.addr + uint64_t(r0) * a.cols * ob, m, a.cols, a.cols * ob, base, a.out));
+    if (a.mean) s.store(store_acc(a.mean->addr + uint64_t(r0) * 4, 1, m, m * 4, mean_addr, isa::StoreFormat::kRaw));
+    if (a.rstd) s.store(store_acc(a.rstd->addr + uint64_t(r0) * 4, 1, m, m * 4, r_addr, isa::StoreFormat::kRaw));
+  }
+  return s;
+}
+
+RunStats Runtime::layernorm(const LayerNormArgs& a) { return run(build_layernorm(a)); }
 
 uint32_t Runtime::softmax_max_cols() const {
   // One row and its two per-row vectors in a half; LOAD's 16-bit byte count.

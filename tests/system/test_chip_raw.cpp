@@ -31,7 +31,9 @@ TEST_F(ChipRaw, CsrIdentityAndConfig) {
   EXPECT_EQ(dev_->csr_read(isa::csr::kVersion), isa::csr::kVersionValue);
   const ChipConfig& c = dev_->config();
   EXPECT_EQ(dev_->csr_read(kCfgDim),
-            c.dim | (c.bus_bytes << 8) | (c.windows << 16) | (c.adamw_lanes << 20));
+            c.dim | (c.bus_bytes << 8) | (c.windows << 16) | (c.adamw_lanes << 20) |
+                (c.vec ? isa::csr::kCfgDimVec : 0u) |
+                (c.vec_divsqrt ? isa::csr::kCfgDimVecDivsqrt : 0u));
   EXPECT_EQ(dev_->csr_read(isa::csr::kCfgSpadRows), c.spad_rows);
   EXPECT_EQ(dev_->csr_read(isa::csr::kCfgAccRows), c.acc_rows);
   EXPECT_EQ(dev_->csr_read(isa::csr::win_last(0)), kWinLast);
@@ -212,6 +214,72 @@ TEST_F(ChipErrors, ZeroAndMisfitSizes) {
   slot = run_commands(*dev_, {g.encode(), probe_store()});
   expect_error(isa::ErrCode::kDims, isa::Unit::kFetch, int(slot) + 0);
   recover_and_check();
+}
+
+// VEC (docs/vec.md): every refusal the fetcher makes, with the code the functional model's
+// check gives; each stops before the probe store, and the chip recovers.
+TEST_F(ChipErrors, VecRefusals) {
+  const ChipConfig& cfg = dev_->config();
+  isa::VecCmd ok;
+  ok.rows = 3;
+  ok.cols = uint16_t(2 * dim_ + 1);
+  ok.stride = 3;
+  ok.a_addr = 0;
+  ok.d_addr = 0;
+  ok.op1 = isa::vec::kAdd;
+  ok.bsrc = isa::vec::kImm;
+  ASSERT_EQ(isa::check_command(ok.encode(), cfg), isa::ErrCode::kNone);
+  struct Bad {
+    const char* what;
+    isa::Words w;
+    isa::ErrCode code;
+  };
+  std::vector<Bad> cases;
+  auto with = [&](const char* what, isa::ErrCode code, auto edit) {
+    isa::VecCmd c = ok;
+    edit(c);
+    cases.push_back({what, c.encode(), code});
+  };
+  with("op1 6", isa::ErrCode::kVop, [](isa::VecCmd& c) { c.op1 = 6; });
+  with("fn 7", isa::ErrCode::kVop, [](isa::VecCmd& c) { c.fn = 7; });
+  with("mask 3", isa::ErrCode::kVop, [](isa::VecCmd& c) { c.mask = 3; });
+  with("no dst, no red", isa::ErrCode::kVop, [](isa::VecCmd& c) { c.dst = isa::vec::kNoDst; });
+  with("rows 0", isa::ErrCode::kDims, [](isa::VecCmd& c) { c.rows = 0; });
+  with("cols 0", isa::ErrCode::kDims, [](isa::VecCmd& c) { c.cols = 0; });
+  with("stride < row width", isa::ErrCode::kDims, [](isa::VecCmd& c) { c.stride = 2; });
+  with("A past the end", isa::ErrCode::kSram,
+       [&](isa::VecCmd& c) { c.a_addr = cfg.acc_rows - 8; });
+  with("B past the end", isa::ErrCode::kSram, [&](isa::VecCmd& c) {
+    c.bsrc = isa::vec::kMat;
+    c.b_addr = cfg.acc_rows - 5;
+  });
+  with("Brow past the end", isa::ErrCode::kSram, [&](isa::VecCmd& c) {
+    c.bsrc = isa::vec::kRow;
+    c.b_addr = cfg.acc_rows;
+  });
+  with("SPAD D past the end", isa::ErrCode::kSram, [&](isa::VecCmd& c) {
+    c.dst = isa::vec::kSpadFp16;
+    c.d_addr = cfg.spad_rows - 6;
+  });
+  with("s past the end", isa::ErrCode::kSram, [&](isa::VecCmd& c) {
+    c.red = isa::vec::kRedSum;
+    c.r_addr = cfg.acc_rows;
+  });
+  with("Sram before Vop", isa::ErrCode::kSram, [&](isa::VecCmd& c) {
+    c.op1 = 7;
+    c.a_addr = cfg.acc_rows;
+  });
+  isa::Words reserved = ok.encode();
+  reserved[0] |= 1u << 30;
+  cases.push_back({"reserved bit", reserved, isa::ErrCode::kReserved});
+  for (const Bad& b : cases) {
+    SCOPED_TRACE(b.what);
+    EXPECT_EQ(isa::check_command(b.w, cfg), b.code) << "functional model";
+    const uint32_t slot = run_commands(*dev_, {good_load().encode(), b.w, probe_store()});
+    expect_error(b.code, isa::Unit::kFetch, int(slot) + 1);
+    expect_probe_untouched();
+    recover_and_check();
+  }
 }
 
 TEST_F(ChipErrors, SramOutOfRange) {

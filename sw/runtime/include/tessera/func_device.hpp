@@ -108,6 +108,7 @@ class FuncDevice : public Device {
   uint64_t exec_load(const isa::LoadCmd& c, isa::ErrCode* err, uint32_t* err_addr);
   uint64_t exec_store(const isa::StoreCmd& c, isa::ErrCode* err, uint32_t* err_addr);
   uint64_t exec_gemm(const isa::GemmCmd& c);
+  uint64_t exec_vec(const isa::VecCmd& c);
   uint64_t exec_adamw(const isa::AdamwCmd& c, isa::ErrCode* err, uint32_t* err_addr);
   // First ADAMW range outside the windows (order of docs/isa.md); false if all are inside.
   bool adamw_window_error(const isa::AdamwCmd& c, uint32_t* base) const;

@@ -178,6 +178,27 @@ struct SoftmaxArgs {
   std::optional<uint32_t> valid_cols;  // hides c >= valid_cols (padding)
 };
 
+// Softmax backward: dx = y (.) (dy - rowsum(dy (.) y)) for y = softmax(x), all rows x cols,
+// y and dy FP32, dx in `out`.
+struct SoftmaxBackwardArgs {
+  uint32_t rows = 0, cols = 0;
+  Buffer y, dy, dx;
+  isa::StoreFormat out = isa::StoreFormat::kRaw;
+};
+
+// Layer norm over each row (PyTorch LayerNorm forward, biased variance): mean = sum(x)/n,
+// var = sum((x - mean)^2)/n, rstd = 1/sqrt(var + eps), y = (x - mean) * rstd * gamma + beta,
+// n = cols. x rows x cols FP32; gamma, beta cols FP32; y in `out`; mean and rstd (rows
+// FP32 each, optional) are what the backward pass needs. Division by n is multiplication
+// by fl(1/n) (exact when n is a power of two).
+struct LayerNormArgs {
+  uint32_t rows = 0, cols = 0;
+  Buffer x, gamma, beta, y;
+  std::optional<Buffer> mean, rstd;
+  isa::StoreFormat out = isa::StoreFormat::kRaw;
+  float eps = 1e-5f;
+};
+
 class Runtime {
  public:
   // Soft-resets the device, programs window 0 = [dram_base, dram_base + dram_size) with
@@ -220,6 +241,11 @@ class Runtime {
   CommandStream build_softmax(const SoftmaxArgs& a) const;
   RunStats softmax(const SoftmaxArgs& a);
   uint32_t softmax_max_cols() const;  // the longest row softmax takes on this device
+  CommandStream build_softmax_backward(const SoftmaxBackwardArgs& a) const;
+  RunStats softmax_backward(const SoftmaxBackwardArgs& a);
+  CommandStream build_layernorm(const LayerNormArgs& a) const;
+  RunStats layernorm(const LayerNormArgs& a);
+  uint32_t layernorm_max_cols() const;
   bool has_vec() const { return vec_; }
   bool has_vec_divsqrt() const { return vec_divsqrt_; }
 

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: Apache-2.0
+// The vector unit on the whole chip: random VEC command streams and Runtime::softmax on the
+// simulated ts_top, bit for bit against the functional model (golden::vec_run): the
+// accumulator (stored raw), the scratchpad rows VEC wrote (read back through a GEMM with
+// the identity), FLAGS; under random AXI stalls and latencies, with a STORE draining one
+// accumulator half while VEC reads the other.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <iostream>
+#include <random>
+#include <vector>
+
+#include "chip_fixture.hpp"
+#include "rt_util.hpp"
+#include "tessera/func_device.hpp"
+#include "tessera/runtime.hpp"
+#include "test_util.hpp"
+
+namespace tessera::systest {
+namespace {
+
+DeviceOptions bus_options(uint64_t seed) {
+  std::mt19937_64 r(seed ^ 0x7ec7ec7eull);
+  DeviceOptions o;
+  o.seed = seed;
+  o.ar_stall = double(r() % 60) / 100.0;
+  o.r_stall = double(r() % 60) / 100.0;
+  o.aw_stall = double(r() % 60) / 100.0;
+  o.w_stall = double(r() % 60) / 100.0;
+  o.b_stall = double(r() % 60) / 100.0;
+  o.mem_latency = 1 + unsigned(r() % 100);
+  return o;
+}
+
+uint32_t random_fp32(std::mt19937_64& r) {
+  static const uint32_t kSpecial[] = {0u,          0x80000000u, 0x7f800000u, 0xff800000u,
+                                      0x7fc00000u, 0x00000001u, 0x7f7fffffu, 0xff7fffffu};
+  if (r() % 16 == 0) return kSpecial[r() % 8];
+  const uint32_t e = 110 + uint32_t(r() % 30);  // |x| in about [2^-17, 2^12]
+  return uint32_t((r() & 0x80000000u) | (e << 23) | (r() & 0x7fffffu));
+}
+
+// A legal random VEC command within the layout of run_stream (A at 0, B at 1/4 of the
+// accumulator, D in place or at the upper half, vectors near the top; SPAD D at row 0).
+isa::VecCmd random_vec(std::mt19937_64& r, const ChipConfig& cfg) {
+  const uint32_t D = cfg.dim, quarter = cfg.acc_rows / 4;
+  isa::VecCmd c;
+  const uint32_t shapes[] = {1, 3, D - 1, D, D + 1, 2 * D + 3};
+  c.rows = uint16_t(shapes[r() % 6]);
+  c.cols = uint16_t(shapes[r() % 6]);
+  const uint32_t w = isa::ceil_div(c.cols, D);
+  c.stride = uint16_t(w + r() % 2);
+  c.op1 = uint8_t(r() % 6);
+  c.bsrc = uint8_t(r() % 4);
+  c.fn = uint8_t(r() % 6);
+  c.red = uint8_t(r() % 4);
+  c.racc = r() % 2;
+  c.sat = r() % 2;
+  c.mask = uint8_t(r() % 3);
+  c.moff = int16_t(int(r() % 9) - 4);
+  c.dst = uint8_t(r() % 4);
+  if (c.dst == isa::vec::kNoDst && c.red == isa::vec::kNoRed) c.red = isa::vec::kRedSum;
+  c.a_addr = 0;
+  c.b_addr = c.bsrc == isa::vec::kMat ? quarter : 3 * quarter;
+  c.d_addr = c.dst == isa::vec::kAcc ? (r() % 2 ? 0 : 2 * quarter) : 0;
+  c.r_addr = 3 * quarter + 8;
+  c.imm = random_fp32(r);
+  return c;
+}
+
+struct StreamResult {
+  std::vector<uint8_t> acc, spad;
+  uint32_t flags = 0;
+};
+
+// LOAD random FP32 rows over the whole accumulator, zeros over the scratchpad window that
+// VEC may write and the identity elsewhere in the scratchpad; then the VEC commands; then
+// STORE the accumulator raw and read the window back exactly (FP16 x 1.0 summed with
+// zeros) through GEMM(window, identity).
+StreamResult run_stream(Device& dev, const std::vector<isa::VecCmd>& cmds, uint64_t seed) {
+  const ChipConfig& cfg = dev.config();
+  const uint32_t D = cfg.dim, acc_rows = cfg.acc_rows;
+  Runtime rt(dev);
+  std::mt19937_64 r(seed);
+  std::vector<uint32_t> init(size_t(acc_rows) * D);
+  for (auto& v : init) v = random_fp32(r);
+  const uint32_t sp_rows = 64, sp_cols = 4 * D;  // read-back window of the scratchpad
+  const uint32_t id_n = sp_cols;                  // identity: id_n x id_n FP16
+  std::vector<uint16_t> ident(size_t(id_n) * id_n, 0);
+  for (uint32_t i = 0; i < id_n; ++i) ident[size_t(i) * id_n + i] = 0x3c00;  // 1.0
+  const Buffer b_init = rt.alloc(init.size() * 4), b_id = rt.alloc(ident.size() * 2),
+               b_acc = rt.alloc(init.size() * 4), b_sp = rt.alloc(size_t(sp_rows) * sp_cols * 4);
+  rt.write(b_init, init.data(), init.size() * 4);
+  rt.write(b_id, ident.data(), ident.size() * 2);
+  CommandStream s(cfg);
+  isa::LoadCmd la;
+  la.to_acc = true;
+  la.dram_addr = b_init.addr;
+  la.stride = D * 4;
+  la.rows = uint16_t(acc_rows);
+  la.bytes = uint16_t(D * 4);
+  s.load(la);
+  // The scratchpad read-back window starts as zeros (its power-on contents are random and
+  // differ between the chip and the model).
+  const uint32_t sp_w = isa::ceil_div(sp_cols, D);
+  const std::vector<uint8_t> zeros(size_t(sp_rows) * sp_cols * 2, 0);
+  const Buffer b_zero = rt.alloc(zeros.size());
+  rt.write(b_zero, zeros.data(), zeros.size());
+  isa::LoadCmd lz;
+  lz.dram_addr = b_zero.addr;
+  lz.stride = sp_cols * 2;
+  lz.rows = uint16_t(sp_rows);
+  lz.bytes = uint16_t(sp_cols * 2);
+  lz.sram_addr = 0;
+  s.load(lz);
+  isa::LoadCmd li;
+  li.dram_addr = b_id.addr;
+  li.stride = id_n * 2;
+  li.rows = uint16_t(id_n);
+  li.bytes = uint16_t(id_n * 2);
+  li.sram_addr = cfg.spad_rows / 2;  // identity, K x N with N = id_n
+  s.load(li);
+  for (const isa::VecCmd& c : cmds) s.vec(c);
+  isa::StoreCmd st;
+  st.dram_addr = b_acc.addr;
+  st.stride = D * 4;
+  st.rows = uint16_t(acc_rows);
+  st.cols = uint16_t(D);
+  st.acc_addr = 0;
+  s.store(st);
+  isa::GemmCmd g;  // C = spad[0 .. sp_rows) (as FP16, sp_cols wide) x I
+  g.dtype = isa::Dtype::kFp16;
+  g.m = uint16_t(sp_rows);
+  g.n = uint16_t(sp_cols);
+  g.k = uint16_t(sp_cols);
+  g.a_addr = 0;
+  g.a_stride = uint16_t(sp_w);
+  g.b_addr = cfg.spad_rows / 2;
+  g.b_stride = uint16_t(sp_w);
+  g.c_addr = 0;
+  g.c_stride = uint16_t(sp_w);
+  s.gemm(g);
+  isa::StoreCmd sg;
+  sg.dram_addr = b_sp.addr;
+  sg.stride = sp_cols * 4;
+  sg.rows = uint16_t(sp_rows);
+  sg.cols = uint16_t(sp_cols);
+  sg.acc_addr = 0;
+  s.store(sg);
+  StreamResult out;
+  out.flags = rt.run(s).flags;
+  out.acc = rt.read(b_acc);
+  out.spad = rt.read(b_sp);
+  return out;
+}
+
+void compare(const StreamResult& chip, const StreamResult& func) {
+  size_t bad = 0, first = 0;
+  for (size_t i = 0; i < chip.acc.size(); ++i) {
+    if (chip.acc[i] != func.acc[i] && bad++ == 0) first = i;
+  }
+  EXPECT_EQ(bad, 0u) << "accumulator differs, first at row " << first / 4;
+  bad = 0;
+  for (size_t i = 0; i < chip.spad.size(); ++i) {
+    if (chip.spad[i] != func.spad[i] && bad++ == 0) first = i;
+  }
+  EXPECT_EQ(bad, 0u) << "scratchpad read-back differs, first at byte " << first;
+  EXPECT_EQ(chip.flags, func.flags) << "FLAGS chip vs functional model";
+}
+
+void random_streams(const char* config, int streams, int per_stream) {
+  const uint64_t s0 = test::seed();
+  for (int i = 0; i < streams; ++i) {
+    const uint64_t seed = s0 + uint64_t(i);
+    std::mt19937_64 r(seed);
+    const ChipConfig& cfg = find_config(config);
+    std::vector<isa::VecCmd> cmds;
+    for (int k = 0; k < per_stream; ++k) cmds.push_back(random_vec(r, cfg));
+    SCOPED_TRACE("stream seed " + std::to_string(seed));
+    const std::unique_ptr<Device> chip = make_sim(config, bus_options(seed));
+    const StreamResult got = run_stream(*chip, cmds, seed);
+    FuncDevice func(cfg, test::func_options(seed));
+    const StreamResult want = run_stream(func, cmds, seed);
+    compare(got, want);
+    if (::testing::Test::HasFailure()) {
+      for (const isa::VecCmd& c : cmds) std::cout << "  " << isa::describe(c.encode()) << "\n";
+      return;
+    }
+  }
+}
+
+TEST(ChipVec, RandomCommandsTiny) { random_streams("tiny", 6, 12); }
+TEST(ChipVec, RandomCommandsDefault) { random_streams("default", 2, 12); }
+
+// Runtime::softmax over several accumulator blocks (the STORE of one half runs while VEC
+// works on the other), causal, FP16 output: memory, FLAGS and exact PERF as the model.
+TEST(ChipVec, SoftmaxMatchesFunctionalModel) {
+  const uint64_t seed = test::seed();
+  for (const char* config : {"tiny", "default"}) {
+    SCOPED_TRACE(config);
+    const ChipConfig& cfg = find_config(config);
+    const uint32_t cols = 3 * cfg.dim + 5, rows = (cfg.acc_rows / 2) / 4 * 3 / 4 + 3;
+    std::mt19937_64 r(seed);
+    std::vector<float> x(size_t(rows) * cols);
+    std::normal_distribution<float> nd(0.0f, 6.0f);
+    for (auto& v : x) v = nd(r);
+    auto go = [&](Device& d, RunStats* st) {
+      Runtime rt(d);
+      const Buffer bx = rt.alloc(x.size() * 4), by = rt.alloc(x.size() * 2);
+      rt.write(bx, x.data(), x.size() * 4);
+      SoftmaxArgs a;
+      a.rows = rows;
+      a.cols = cols;
+      a.x = bx;
+      a.y = by;
+      a.out = isa::StoreFormat::kFp16;
+      a.scale = 0.25f;
+      a.causal = true;
+      *st = rt.softmax(a);
+      return rt.read(by);
+    };
+    const std::unique_ptr<Device> chip = make_sim(config, bus_options(seed));
+    FuncDevice func(cfg, test::func_options(seed));
+    RunStats sc, sf;
+    const std::vector<uint8_t> yc = go(*chip, &sc), yf = go(func, &sf);
+    EXPECT_EQ(yc, yf) << "softmax output differs";
+    EXPECT_EQ(sc.flags, sf.flags);
+    for (uint32_t k : {isa::kPerfFetched, isa::kPerfBytesRead, isa::kPerfBytesWritten}) {
+      EXPECT_EQ(sc.perf[k], sf.perf[k]) << "PERF[" << k << "]";
+    }
+    std::cout << "[ cycles   ] " << config << " softmax " << rows << "x" << cols << ": "
+              << sc.cycles << " simulated, " << sc.commands << " commands" << std::endl;
+  }
+}
+
+}  // namespace
+}  // namespace tessera::systest

@@ -23,7 +23,8 @@ TEST(FuncDevice, IdentificationAndConfig) {
     EXPECT_EQ(d.csr_read(c::kId), 0x54534152u);
     EXPECT_EQ(d.csr_read(c::kVersion), 0x00010000u);
     EXPECT_EQ(d.csr_read(c::kCfgDim),
-              cfg.dim | (cfg.bus_bytes << 8) | (cfg.windows << 16) | (cfg.adamw_lanes << 20));
+              cfg.dim | (cfg.bus_bytes << 8) | (cfg.windows << 16) | (cfg.adamw_lanes << 20) |
+                  (cfg.vec << 24) | (cfg.vec_divsqrt << 25));
     EXPECT_EQ(d.csr_read(c::kCfgSpadRows), cfg.spad_rows);
     EXPECT_EQ(d.csr_read(c::kCfgAccRows), cfg.acc_rows);
     EXPECT_EQ(d.csr_read(0x0fc), 0u);  // unmapped

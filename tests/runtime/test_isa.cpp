@@ -198,11 +198,20 @@ TEST(Isa, EveryReservedBitIsRefused) {
 }
 
 TEST(Isa, OpcodesAndPriority) {
-  for (uint32_t op : {0x00u, 0x05u, 0x80u, 0xffu}) {
+  for (uint32_t op : {0x00u, 0x06u, 0x80u, 0xffu}) {
     Words w{};
     w[0] = op;
     EXPECT_EQ(check_command(w, cfg()), ErrCode::kOpcode) << op;
   }
+  // VEC (0x05) is known only with a vector unit (its field checks: ChipErrors.VecRefusals
+  // and VecSoftmax.Refusals).
+  ChipConfig no_vec = cfg();
+  no_vec.vec = 0;
+  no_vec.vec_divsqrt = 0;
+  Words vw{};
+  vw[0] = 0x05;
+  EXPECT_EQ(check_command(vw, no_vec), ErrCode::kOpcode);
+  EXPECT_EQ(check_command(vw, cfg()), ErrCode::kDims);  // rows = cols = 0
   // ADAMW (0x04) is known only with an AdamW unit (test_adamw_device.cpp has its checks).
   ChipConfig no_adamw = cfg();
   no_adamw.adamw_lanes = 0;

@@ -208,7 +208,8 @@ TEST_F(ChipAdamW, ConfigReportsLanes) {
   const ChipConfig& c = dev_->config();
   EXPECT_GT(c.adamw_lanes, 0u);
   EXPECT_EQ(dev_->csr_read(isa::csr::kCfgDim),
-            c.dim | (c.bus_bytes << 8) | (c.windows << 16) | (c.adamw_lanes << 20));
+            c.dim | (c.bus_bytes << 8) | (c.windows << 16) | (c.adamw_lanes << 20) |
+                  (c.vec << 24) | (c.vec_divsqrt << 25));
 }
 
 // STEP over tensors of awkward sizes in every gradient format and with both copies,

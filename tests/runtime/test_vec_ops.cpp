@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "tessera/func_device.hpp"
-#include "tessera/golden/ref_vec.hpp"
+#include "tessera/reference/vec.hpp"
 #include "tessera/runtime.hpp"
 #include "test_util.hpp"
 
@@ -77,12 +77,12 @@ void check_against_reference(const SoftmaxCase& c, const std::vector<float>& x,
       add[i] = -std::numeric_limits<double>::infinity();
     }
   }
-  const golden::ref::MatIn zm = golden::ref::mat(z, c.rows, c.cols);
-  const golden::ref::MatIn am = golden::ref::mat(add, c.rows, c.cols);
-  golden::ref::SoftmaxOpts o;
+  const ref::MatIn zm = ref::mat(z, c.rows, c.cols);
+  const ref::MatIn am = ref::mat(add, c.rows, c.cols);
+  ref::SoftmaxOpts o;
   o.add = &am;
-  const std::vector<double> ref = golden::ref::softmax_rows(zm, o);
-  const std::vector<double> tol = golden::ref::softmax_rows_tolerance(zm, o);
+  const std::vector<double> ref = ref::softmax_rows(zm, o);
+  const std::vector<double> tol = ref::softmax_rows_tolerance(zm, o);
   size_t bad = 0;
   for (size_t i = 0; i < n; ++i) {
     const double err = std::fabs(double(y[i]) - ref[i]);
@@ -336,10 +336,10 @@ TEST(VecLayerNorm, RandomShapesMatchReference) {
         const LnResult got = run_layernorm(g, rows, cols, x, gamma, beta, eps);
         std::vector<double> xd(x.begin(), x.end()), gd(gamma.begin(), gamma.end()),
             bd(beta.begin(), beta.end());
-        const golden::ref::MatIn xm = golden::ref::mat(xd, rows, cols);
-        const golden::ref::LayerNormFwd ref = golden::ref::layernorm_forward(xm, gd, bd, eps);
-        const golden::ref::LayerNormFwdTol tol =
-            golden::ref::layernorm_forward_tolerance(xm, gd, bd, eps);
+        const ref::MatIn xm = ref::mat(xd, rows, cols);
+        const ref::LayerNormFwd ref = ref::layernorm_forward(xm, gd, bd, eps);
+        const ref::LayerNormFwdTol tol =
+            ref::layernorm_forward_tolerance(xm, gd, bd, eps);
         SCOPED_TRACE(std::string(cfg) + " " + std::to_string(rows) + "x" + std::to_string(cols));
         EXPECT_EQ(count_outside(got.y, ref.y, tol.y, "y"), 0u);
         EXPECT_EQ(count_outside(got.mean, ref.mean, tol.mean, "mean"), 0u);
@@ -387,10 +387,10 @@ TEST(VecSoftmaxBackward, RandomShapesMatchReference) {
         g.rt.read(bdx, dx.data(), n * 4);
         for (const Buffer& b : {by, bdy, bdx}) g.rt.free(b);
         std::vector<double> yd(y.begin(), y.end()), dyd(dy.begin(), dy.end());
-        const golden::ref::MatIn ym = golden::ref::mat(yd, rows, cols);
-        const golden::ref::MatIn dym = golden::ref::mat(dyd, rows, cols);
-        const std::vector<double> ref = golden::ref::softmax_rows_backward(ym, dym);
-        const std::vector<double> tol = golden::ref::softmax_rows_backward_tolerance(ym, dym);
+        const ref::MatIn ym = ref::mat(yd, rows, cols);
+        const ref::MatIn dym = ref::mat(dyd, rows, cols);
+        const std::vector<double> ref = ref::softmax_rows_backward(ym, dym);
+        const std::vector<double> tol = ref::softmax_rows_backward_tolerance(ym, dym);
         SCOPED_TRACE(std::string(cfg) + " " + std::to_string(rows) + "x" + std::to_string(cols));
         EXPECT_EQ(count_outside(dx, ref, tol, "dx"), 0u);
       }

@@ -24,6 +24,8 @@ module ts_fpga_top #(
   parameter int unsigned QueueDepth  = ts_cfg_pkg::TinyQueueDepth,
   parameter bit          ClockGating = ts_cfg_pkg::TinyClockGating != 0,
   parameter int unsigned AdamwLanes  = ts_cfg_pkg::TinyAdamwLanes,
+  parameter bit          Vec         = ts_cfg_pkg::TinyVec != 0,
+  parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
   parameter int unsigned RamBytes    = 16384,
   parameter logic [31:0] RamBase     = 32'h1000_0000,
   parameter int unsigned ClkDiv      = 104,
@@ -155,7 +157,9 @@ module ts_fpga_top #(
     .MaxWrites  (MaxWrites),
     .QueueDepth (QueueDepth),
     .ClockGating(ClockGating),
-    .AdamwLanes (AdamwLanes)
+    .AdamwLanes (AdamwLanes),
+    .Vec        (Vec),
+    .VecDivSqrt (VecDivSqrt)
   ) u_top (
     .clk_i            (clk_i),
     .rst_ni           (rst_ni),

@@ -233,11 +233,13 @@ def main():
     synth_json, synth_v = out / "synth.json", out / "synth.v"
     # check -assert after proc refuses what Yosys would otherwise turn silently into a
     # wrong netlist (docs/synthesis.md); the vendor cells are read as blackboxes first so
-    # that the hierarchy check knows them.
+    # that the hierarchy check knows them. The SystemVerilog defaults are cleared before
+    # synth_*: its own Verilog files (abc9_map.v) use 'logic' as a name.
     script = (f"read_verilog -lib -specify {' '.join(fam['cells'])}; "
               f"verilog_defaults -add -sv -DSYNTHESIS -Irtl/common; read_verilog {reads}; "
               f"hierarchy -check -top {top} {chparams} {libdirs}; proc; check -assert; "
-              f"{fam['synth']} -top {top} -json {rel(synth_json)}; "
+              "verilog_defaults -clear; "
+              f"{fam['synth']} {board.get('synth_args', '')} -top {top} -json {rel(synth_json)}; "
               f"tee -o {rel(out / 'synth_stat.txt')} stat; "
               f"write_verilog -noattr {rel(synth_v)}")
     (out / "synth.ys").write_text(script.replace("; ", "\n") + "\n")
@@ -250,8 +252,10 @@ def main():
     report["yosys_warnings"] = len(re.findall(r"^Warning", ytext, re.M))
     stat = (out / "synth_stat.txt").read_text(errors="replace")
     cells = {m.group(2): int(m.group(1).replace(",", ""))
-             for m in re.finditer(r"^\s+([\d,]+)\s+(?:[\d.]+\s+)?\$?(\w+)\s*$", stat, re.M)}
+             for m in re.finditer(r"^\s+([\d,]+)\s{2,}(\$?\S+)\s*$", stat, re.M)}
     report["synth_cells"] = cells
+    if not cells:
+        finish("synth-failed", f"no cell counts in {rel(out / 'synth_stat.txt')}", 1)
     if args.stop_after == "synth":
         finish("synthesized")
 

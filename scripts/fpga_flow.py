@@ -280,8 +280,9 @@ def main():
         cmd = [nextpnr, "--device", board["device"], "--vopt", f"family={board['gowin_family']}",
                "--vopt", f"cst={rel(con)}", "--write", rel(pnr_out)] + common
         pack_cmd = [packer, "-d", board["gowin_family"], "-o"]
-    report["versions"]["nextpnr"] = subprocess.run(
-        [nextpnr, "--version"], capture_output=True, text=True).stdout.strip() or None
+    ver = subprocess.run([nextpnr, "--version"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True).stdout.strip().splitlines()
+    report["versions"]["nextpnr"] = ver[-1] if ver else None
     try:
         report["seconds"]["pnr"] = round(run(cmd, out / "nextpnr.out", args.timeout), 1)
         pnr_err = None

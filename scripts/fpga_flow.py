@@ -67,7 +67,8 @@ FAMILIES = {
 CHIP_PARAMS = {
     "Dim": "dim", "SpadRows": "spad_rows", "SpadBanks": "spad_banks", "AccRows": "acc_rows",
     "Windows": "windows", "MaxReads": "max_reads", "MaxWrites": "max_writes",
-    "QueueDepth": "queue_depth", "AdamwLanes": "adamw_lanes",
+    "QueueDepth": "queue_depth", "AdamwLanes": "adamw_lanes", "Vec": "vec",
+    "VecDivSqrt": "vec_divsqrt",
 }
 
 
@@ -195,7 +196,7 @@ def main():
     gen = out / "generated"
     pkgs, dirs = rtl_lists(gen)
 
-    params = {p: configs[config][k] for p, k in CHIP_PARAMS.items()}
+    params = {p: int(configs[config][k]) for p, k in CHIP_PARAMS.items()}
     params.update({k: v for k, v in board.get("params", {}).items()})
     if "ram_bytes" in board:
         params["RamBytes"] = board["ram_bytes"]

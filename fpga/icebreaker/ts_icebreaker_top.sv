@@ -16,6 +16,8 @@ module ts_icebreaker_top #(
   parameter int unsigned MaxWrites   = ts_cfg_pkg::TinyMaxWrites,
   parameter int unsigned QueueDepth  = ts_cfg_pkg::TinyQueueDepth,
   parameter int unsigned AdamwLanes  = ts_cfg_pkg::TinyAdamwLanes,
+  parameter bit          Vec         = ts_cfg_pkg::TinyVec != 0,
+  parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
   parameter int unsigned RamBytes    = 4096,
   parameter int unsigned Baud        = 115200,
   // 12 MHz * 64 / 32 = 24 MHz (VCO 768 MHz).
@@ -64,6 +66,8 @@ module ts_icebreaker_top #(
     .QueueDepth (QueueDepth),
     .ClockGating(1'b0),
     .AdamwLanes (AdamwLanes),
+    .Vec        (Vec),
+    .VecDivSqrt (VecDivSqrt),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

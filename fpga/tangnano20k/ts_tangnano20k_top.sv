@@ -17,6 +17,8 @@ module ts_tangnano20k_top #(
   parameter int unsigned MaxWrites   = ts_cfg_pkg::TinyMaxWrites,
   parameter int unsigned QueueDepth  = ts_cfg_pkg::TinyQueueDepth,
   parameter int unsigned AdamwLanes  = ts_cfg_pkg::TinyAdamwLanes,
+  parameter bit          Vec         = ts_cfg_pkg::TinyVec != 0,
+  parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
   // 27 MHz in, 27 MHz out, VCO 864 MHz.
@@ -73,6 +75,8 @@ module ts_tangnano20k_top #(
     .QueueDepth (QueueDepth),
     .ClockGating(1'b0),
     .AdamwLanes (AdamwLanes),
+    .Vec        (Vec),
+    .VecDivSqrt (VecDivSqrt),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

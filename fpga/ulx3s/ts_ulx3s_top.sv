@@ -16,6 +16,8 @@ module ts_ulx3s_top #(
   parameter int unsigned MaxWrites   = ts_cfg_pkg::TinyMaxWrites,
   parameter int unsigned QueueDepth  = ts_cfg_pkg::TinyQueueDepth,
   parameter int unsigned AdamwLanes  = ts_cfg_pkg::TinyAdamwLanes,
+  parameter bit          Vec         = ts_cfg_pkg::TinyVec != 0,
+  parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
   // 25 MHz in, 12.5 MHz out, VCO 600 MHz (values from ecppll). A 25 MHz build reached only
@@ -85,6 +87,8 @@ module ts_ulx3s_top #(
     .QueueDepth (QueueDepth),
     .ClockGating(1'b0),
     .AdamwLanes (AdamwLanes),
+    .Vec        (Vec),
+    .VecDivSqrt (VecDivSqrt),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

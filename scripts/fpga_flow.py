@@ -129,12 +129,11 @@ def rel(p):
 
 def rtl_lists(gen_dir):
     """Packages (read explicitly) and every folder holding .sv modules (-libdir)."""
-    subprocess.run([sys.executable, str(ROOT / "scripts/gen_config.py"),
-                    "--sv-dir", str(gen_dir / "rtl"), "--cpp-dir", str(gen_dir / "include")],
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([sys.executable, str(ROOT / "scripts/gen_isa.py"),
-                    "--sv-dir", str(gen_dir / "rtl"), "--cpp-dir", str(gen_dir / "include")],
-                   check=True, stdout=subprocess.DEVNULL)
+    # The generators of scripts/rtl_files.sh: configurations, ISA, the vector unit's tables.
+    for gen in ("gen_config.py", "gen_isa.py", "gen_vec_tables.py"):
+        subprocess.run([sys.executable, str(ROOT / "scripts" / gen),
+                        "--sv-dir", str(gen_dir / "rtl"), "--cpp-dir", str(gen_dir / "include")],
+                       check=True, stdout=subprocess.DEVNULL)
     pkgs = sorted(list((ROOT / "rtl").rglob("*_pkg.sv")) + list((gen_dir / "rtl").glob("*_pkg.sv")))
     dirs = sorted({p.parent for p in (ROOT / "rtl").rglob("*.sv")} | {gen_dir / "rtl"})
     return pkgs, dirs

@@ -239,17 +239,8 @@ uint32_t Runtime::softmax_max_cols() const {
 CommandStream Runtime::build_softmax(const SoftmaxArgs& a) const {
   constexpr const char* kOp = "softmax";
   const ChipConfig& cfg = config();
-  if (!vec_) bad(kOp, "the device has no vector unit (CFG_DIM.vec = 0, " + dev_.backend() + " backend)");
-  if (!vec_divsqrt_) bad(kOp, "the device's vector unit has no RECIP (CFG_DIM.vec_divsqrt = 0)");
-  if (a.rows == 0 || a.cols == 0) bad(kOp, "rows and cols must be at least 1");
-  if (a.cols > softmax_max_cols()) {
-    bad(kOp, "cols = " + std::to_string(a.cols) + " exceeds " + std::to_string(softmax_max_cols()) +
-                 " (one row must fit an accumulator half)");
-  }
-  if (a.out != isa::StoreFormat::kRaw && a.out != isa::StoreFormat::kFp16 &&
-      a.out != isa::StoreFormat::kBf16) {
-    bad(kOp, "the output format must be raw FP32, FP16 or BF16");
-  }
+  check_rows_kernel(kOp, vec_, vec_divsqrt_, dev_.backend(), a.rows, a.cols, softmax_max_cols(),
+                    a.out);
   if (!(std::abs(a.scale) <= std::numeric_limits<float>::max())) bad(kOp, "scale must be finite");
   if (a.causal && (a.causal_offset < -32768 || int64_t(a.causal_offset) + a.rows > 32767)) {
     bad(kOp, "causal_offset + rows must fit the mask's signed 16-bit offset");
@@ -259,7 +250,7 @@ CommandStream Runtime::build_softmax(const SoftmaxArgs& a) const {
   const uint64_t xn = uint64_t(a.rows) * a.cols * 4, yn = uint64_t(a.rows) * a.cols * isa::format_bytes(a.out);
   if (a.x.size < xn) bad(kOp, "buffer x is smaller than rows*cols FP32 values");
   if (a.y.size < yn) bad(kOp, "buffer y is smaller than rows*cols outputs");
-  if (a.x.addr != a.y.addr && a.x.addr < uint64_t(a.y.addr) + yn && a.y.addr < uint64_t(a.x.addr) + xn) {
+  if (a.x.addr != a.y.addr && overlaps(a.x, xn, a.y, yn)) {
     bad(kOp, "y must be x itself or not overlap it");
   }
 
@@ -272,14 +263,7 @@ CommandStream Runtime::build_softmax(const SoftmaxArgs& a) const {
     const uint32_t n = std::min(rb, a.rows - r0);
     const uint32_t base = (blk % 2) * half;  // blocks alternate halves: load, compute, store overlap
     const uint32_t m_addr = base + n * w, l_addr = m_addr + isa::ceil_div(n, D);
-    isa::LoadCmd ld;
-    ld.to_acc = true;
-    ld.dram_addr = uint32_t(a.x.addr + uint64_t(r0) * a.cols * 4);
-    ld.stride = a.cols * 4;
-    ld.rows = uint16_t(n);
-    ld.bytes = uint16_t(a.cols * 4);
-    ld.sram_addr = base;
-    s.load(ld);
+    s.load(load_acc(a.x.addr + uint64_t(r0) * a.cols * 4, n, a.cols * 4, a.cols * 4, base));
 
     isa::VecCmd v;  // 1: t = sat(scale * x), masked; row max -> m
     v.rows = uint16_t(n);
@@ -336,14 +320,7 @@ CommandStream Runtime::build_softmax(const SoftmaxArgs& a) const {
     v.red = isa::vec::kNoRed;
     s.vec(v);
 
-    isa::StoreCmd st;
-    st.format = a.out;
-    st.dram_addr = uint32_t(a.y.addr + uint64_t(r0) * a.cols * ob);
-    st.stride = a.cols * ob;
-    st.rows = uint16_t(n);
-    st.cols = uint16_t(a.cols);
-    st.acc_addr = base;
-    s.store(st);
+    s.store(store_acc(a.y.addr + uint64_t(r0) * a.cols * ob, n, a.cols, a.cols * ob, base, a.out));
   }
   return s;
 }

@@ -128,14 +128,14 @@ def rel(p):
 
 
 def rtl_lists(gen_dir):
-    """Packages (read explicitly) and every folder holding .sv modules (-libdir)."""
-    # The generators of scripts/rtl_files.sh: configurations, ISA, the vector unit's tables.
-    for gen in ("gen_config.py", "gen_isa.py", "gen_vec_tables.py"):
-        subprocess.run([sys.executable, str(ROOT / "scripts" / gen),
-                        "--sv-dir", str(gen_dir / "rtl"), "--cpp-dir", str(gen_dir / "include")],
-                       check=True, stdout=subprocess.DEVNULL)
-    pkgs = sorted(list((ROOT / "rtl").rglob("*_pkg.sv")) + list((gen_dir / "rtl").glob("*_pkg.sv")))
-    dirs = sorted({p.parent for p in (ROOT / "rtl").rglob("*.sv")} | {gen_dir / "rtl"})
+    """Packages (read explicitly) and every folder holding .sv modules (-libdir), from
+    scripts/rtl_files.sh (which also runs the generators into gen_dir)."""
+    out = subprocess.run(["bash", str(ROOT / "scripts/rtl_files.sh")], check=True,
+                         capture_output=True, text=True,
+                         env=dict(os.environ, TS_GEN_DIR=str(gen_dir))).stdout
+    files = [Path(f) for f in out.split()]
+    pkgs = [f for f in files if f.name.endswith("_pkg.sv")]
+    dirs = sorted({f.parent for f in files if not f.name.endswith("_pkg.sv")} | {gen_dir / "rtl"})
     return pkgs, dirs
 
 

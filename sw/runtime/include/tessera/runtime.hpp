@@ -161,6 +161,42 @@ struct AdamWResult {
 };
 
 // ---------------------------------------------------------------------------------------
+// Scaled dot-product attention on the chip (docs/attention.md): matrix-unit GEMMs and
+// vector-unit passes, tiled with an online softmax (running max m, running sum l) so the
+// sequence length is not limited by SRAM. Tensors are dense row-major per head:
+// Q [heads][seq_q][head_dim], K and V [heads][seq_k][head_dim], O and dO like Q, in
+// `dtype` (FP16 or BF16) for Q, K, V, dO; O, dQ, dK, dV in `out` (raw FP32, FP16, BF16).
+//   S = scale Q K^T (causal: key j hidden from query i when j > i, top-left aligned),
+//   P = softmax(S), O = P V, lse_i = log sum_j e^(S_ij) (FP32, -Inf for a row with no key).
+struct AttentionArgs {
+  uint32_t heads = 1, seq_q = 0, seq_k = 0, head_dim = 0;
+  isa::Dtype dtype = isa::Dtype::kFp16;
+  isa::StoreFormat out = isa::StoreFormat::kFp16;
+  std::optional<float> scale;  // default: fl(1 / sqrt(head_dim))
+  bool causal = false;
+  // Forward: q, k, v in; o out; lse (heads * seq_q FP32) out, optional.
+  // Backward: q, k, v, o, d_o and lse (the forward's) in; dq, dk, dv out.
+  Buffer q, k, v, o;
+  std::optional<Buffer> lse;
+  Buffer d_o, dq, dk, dv;
+  // Block sizes (query rows, key rows per tile); 0: chosen by plan_attention.
+  uint32_t block_q = 0, block_k = 0;
+};
+
+struct AttentionPlan {
+  uint32_t block_q = 0, block_k = 0;
+  std::string describe() const;
+};
+
+// Forward and backward statistics of one attention call.
+struct AttentionStats {
+  RunStats run;             // the chip's run(s): cycles, PERF, FLAGS
+  AttentionPlan plan;
+  uint64_t macs = 0;        // useful matrix-unit MACs (causal: visible scores only)
+  uint64_t dram_bytes = 0;  // bytes of the tensors read and written once
+};
+
+// ---------------------------------------------------------------------------------------
 // Vector kernels on the vector unit (docs/vec.md "Runtime ops").
 //
 // Row softmax: y[r] = softmax(scale * x[r] with the mask's hidden elements at -Inf), x and
@@ -235,6 +271,14 @@ class Runtime {
                          uint64_t step, const AdamWStepOptions& options = {});
   // ADAMW lanes the device reports (CFG_DIM.adamw_lanes; 0: no AdamW unit).
   uint32_t adamw_lanes() const { return adamw_lanes_; }
+
+  // Attention (docs/attention.md). Throw std::invalid_argument, before anything reaches
+  // the chip, for bad arguments; DeviceError / DeviceTimeout from the chip. The forward
+  // pass computes lse on the host from the chip's per-row m and l (the vector unit has no
+  // log): lse = fl(m + log l).
+  AttentionStats attention_forward(const AttentionArgs& a);
+  AttentionStats attention_backward(const AttentionArgs& a);
+  AttentionPlan plan_attention(const AttentionArgs& a, bool backward) const;
 
   // Vector kernels (docs/vec.md). Throw std::invalid_argument, before anything reaches the
   // chip, for bad arguments or a device without a vector unit (CFG_DIM.vec = 0).

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: Apache-2.0
+// Attention as matrix-unit GEMMs and vector-unit passes, tiled with an online softmax
+// (docs/attention.md).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "kernel_util.hpp"
+#include "tessera/runtime.hpp"
+
+namespace tessera {
+using namespace kernel;
+
+namespace {
+
+constexpr float kFltMax = std::numeric_limits<float>::max();
+
+// Releases scratch buffers of one call, whatever happens.
+class Scratch {
+ public:
+  explicit Scratch(Runtime& rt) : rt_(rt) {}
+  ~Scratch() {
+    for (const Buffer& b : bufs_) rt_.free(b);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  Buffer alloc(size_t bytes) {
+    bufs_.push_back(rt_.alloc(bytes));
+    return bufs_.back();
+  }
+
+ private:
+  Runtime& rt_;
+  std::vector<Buffer> bufs_;
+};
+
+// Accumulator and scratchpad rows of one tile of the forward pass (docs/attention.md).
+struct FwdRows {
+  uint64_t acc_half = 0, spad = 0;
+};
+FwdRows fwd_rows(const ChipConfig& cfg, uint64_t bq, uint64_t bk, uint64_t d) {
+  const uint64_t D = cfg.dim, ws = (bk + D - 1) / D, wd = (d + D - 1) / D, vr = (bq + D - 1) / D;
+  return {bq * ws + bq * wd + 5 * vr, 2 * bq * wd + 4 * bk * wd + bq * ws};
+}
+
+// Backward: the whole accumulator holds S/P, dP, two dQ blocks, dK, dV and the per-row
+// vectors; the scratchpad two Q and dO slots, K, V, the P and dS operands and the identity.
+struct BwdRows {
+  uint64_t acc = 0, spad = 0;
+};
+BwdRows bwd_rows(const ChipConfig& cfg, uint64_t bq, uint64_t bk, uint64_t d) {
+  const uint64_t D = cfg.dim, ws = (bk + D - 1) / D, wd = (d + D - 1) / D, vr = (bq + D - 1) / D;
+  return {2 * bq * ws + 2 * bq * wd + 2 * bk * wd + 4 * vr,
+          4 * bq * wd + 2 * bk * wd + 2 * bq * ws + d * wd};
+}
+
+// Array cycles of one GEMM (docs/chip.md: M rows per weight tile, ~51 cycles per command).
+double gemm_cycles(uint64_t m, uint64_t n, uint64_t k, uint64_t D) {
+  return double(m) * double((n + D - 1) / D) * double((k + D - 1) / D) + 51.0;
+}
+// Cycles of one VEC pass over rows x cols (one read per row block, ~30 cycles of latency
+// and handshake) and the share of one MAT / COL operand.
+double vec_cycles(uint64_t rows, uint64_t cols, uint64_t D, bool two_reads = false) {
+  return double(rows) * double((cols + D - 1) / D) * (two_reads ? 2.0 : 1.0) + 30.0;
+}
+
+bool valid_format(isa::StoreFormat f) {
+  return f == isa::StoreFormat::kRaw || f == isa::StoreFormat::kFp16 ||
+         f == isa::StoreFormat::kBf16;
+}
+
+float attn_scale(const AttentionArgs& a) {
+  return a.scale ? *a.scale : float(1.0 / std::sqrt(double(a.head_dim)));
+}
+
+}  // namespace
+
+std::string AttentionPlan::describe() const {
+  return "block_q=" + std::to_string(block_q) + " block_k=" + std::to_string(block_k);
+}
+
+AttentionPlan Runtime::plan_attention(const AttentionArgs& a, bool backward) const {
+  const ChipConfig& cfg = config();
+  const uint64_t D = cfg.dim, d = a.head_dim;
+  auto fits = [&](uint64_t bq, uint64_t bk) {
+    if (backward) {
+      const BwdRows r = bwd_rows(cfg, bq, bk, d);
+      return r.acc <= cfg.acc_rows && r.spad <= cfg.spad_rows;
+    }
+    const FwdRows r = fwd_rows(cfg, bq, bk, d);
+    return r.acc_half <= cfg.acc_rows / 2 && r.spad <= cfg.spad_rows;
+  };
+  // Estimated exec cycles per useful MAC (the execute queue runs GEMM and VEC one after
+  // the other), over block sizes Dim * 2^i (and the whole sequence when it is shorter).
+  auto cands = [&](uint32_t seq, uint32_t fixed) {
+    std::vector<uint64_t> c;
+    if (fixed) return std::vector<uint64_t>{std::min<uint64_t>(fixed, seq)};
+    for (uint64_t b = D; b <= 512; b *= 2) c.push_back(std::min<uint64_t>(b, seq));
+    for (uint64_t b = D / 2; b >= 1; b /= 2) c.push_back(std::min<uint64_t>(b, seq));
+    std::sort(c.begin(), c.end());
+    c.erase(std::unique(c.begin(), c.end()), c.end());
+    return c;
+  };
+  AttentionPlan best;
+  double best_cost = 0;
+  for (uint64_t bq : cands(a.seq_q, a.block_q)) {
+    for (uint64_t bk : cands(a.seq_k, a.block_k)) {
+      if (!fits(bq, bk)) continue;
+      double cyc, macs;
+      if (backward) {
+        cyc = 5 * gemm_cycles(bq, bk, d, D) + 4 * vec_cycles(bq, bk, D) +
+              vec_cycles(bq, bk, D, true);
+        macs = 5.0 * double(bq * bk * d);
+      } else {
+        cyc = 2 * gemm_cycles(bq, bk, d, D) + 2 * vec_cycles(bq, bk, D) +
+              vec_cycles(bq, d, D) + 3 * vec_cycles(1, bq, D);
+        macs = 2.0 * double(bq * bk * d);
+      }
+      // Per query block: the last passes and the output's store; per key block: K, V loads.
+      const double blocks_q = std::ceil(double(a.seq_q) / double(bq));
+      const double blocks_k = std::ceil(double(a.seq_k) / double(bk));
+      const double cost = (cyc * blocks_q * blocks_k + 200.0 * blocks_q) /
+                          (macs * blocks_q * blocks_k);
+      if (best.block_q == 0 || cost < best_cost) {
+        best = {uint32_t(bq), uint32_t(bk)};
+        best_cost = cost;
+      }
+    }
+  }
+  return best;
+}
+
+namespace {
+
+struct Checked {
+  uint64_t qn, kn, on, lsen;  // bytes of Q (and dO), K (and V), O (and dQ), lse
+  uint32_t eb, ob;
+};
+
+Checked check_attention(const char* op, const AttentionArgs& a, bool vec, bool divsqrt,
+                        const std::string& backend, bool backward) {
+  if (!vec) bad(op, "the device has no vector unit (CFG_DIM.vec = 0, " + backend + " backend)");
+  if (!divsqrt) bad(op, "the device's vector unit has no RECIP (CFG_DIM.vec_divsqrt = 0)");
+  if (a.heads == 0 || a.seq_q == 0 || a.seq_k == 0 || a.head_dim == 0) {
+    bad(op, "heads, seq_q, seq_k and head_dim must be at least 1");
+  }
+  if (a.seq_q > 32767 || a.seq_k > 32767) {
+    bad(op, "seq_q and seq_k must be below 32768 (the causal mask's 16-bit offset)");
+  }
+  if (a.head_dim > 4096) bad(op, "head_dim must be at most 4096");
+  if (a.dtype != isa::Dtype::kFp16 && a.dtype != isa::Dtype::kBf16) {
+    bad(op, "dtype must be FP16 or BF16");
+  }
+  if (!valid_format(a.out)) bad(op, "the output format must be raw FP32, FP16 or BF16");
+  const float scale = attn_scale(a);
+  if (!(std::abs(scale) <= kFltMax)) bad(op, "scale must be finite");
+  Checked c;
+  c.eb = 2;
+  c.ob = isa::format_bytes(a.out);
+  c.qn = uint64_t(a.heads) * a.seq_q * a.head_dim * c.eb;
+  c.kn = uint64_t(a.heads) * a.seq_k * a.head_dim * c.eb;
+  c.on = uint64_t(a.heads) * a.seq_q * a.head_dim * c.ob;
+  c.lsen = uint64_t(a.heads) * a.seq_q * 4;
+  auto need = [&](const Buffer& b, uint64_t n, const char* name, const char* what) {
+    if (b.size < n) bad(op, std::string("buffer ") + name + " is smaller than " + what);
+  };
+  need(a.q, c.qn, "q", "heads*seq_q*head_dim elements");
+  need(a.k, c.kn, "k", "heads*seq_k*head_dim elements");
+  need(a.v, c.kn, "v", "heads*seq_k*head_dim elements");
+  struct Out {
+    const Buffer* b;
+    uint64_t n;
+    const char* name;
+  };
+  std::vector<Out> ins = {{&a.q, c.qn, "q"}, {&a.k, c.kn, "k"}, {&a.v, c.kn, "v"}};
+  std::vector<Out> outs;
+  if (!backward) {
+    need(a.o, c.on, "o", "heads*seq_q*head_dim outputs");
+    outs.push_back({&a.o, c.on, "o"});
+    if (a.lse) {
+      need(*a.lse, c.lsen, "lse", "heads*seq_q FP32 values");
+      outs.push_back({&*a.lse, c.lsen, "lse"});
+    }
+  } else {
+    if (!a.lse) bad(op, "lse (the forward pass's) is required");
+    need(a.o, uint64_t(a.heads) * a.seq_q * a.head_dim * c.eb, "o",
+         "heads*seq_q*head_dim elements of dtype");
+    need(a.d_o, c.qn, "d_o", "heads*seq_q*head_dim elements");
+    need(*a.lse, c.lsen, "lse", "heads*seq_q FP32 values");
+    ins.push_back({&a.o, c.qn, "o"});
+    ins.push_back({&a.d_o, c.qn, "d_o"});
+    ins.push_back({&*a.lse, c.lsen, "lse"});
+    need(a.dq, c.on, "dq", "heads*seq_q*head_dim outputs");
+    need(a.dk, uint64_t(a.heads) * a.seq_k * a.head_dim * c.ob, "dk",
+         "heads*seq_k*head_dim outputs");
+    need(a.dv, uint64_t(a.heads) * a.seq_k * a.head_dim * c.ob, "dv",
+         "heads*seq_k*head_dim outputs");
+    outs.push_back({&a.dq, c.on, "dq"});
+    outs.push_back({&a.dk, uint64_t(a.heads) * a.seq_k * a.head_dim * c.ob, "dk"});
+    outs.push_back({&a.dv, uint64_t(a.heads) * a.seq_k * a.head_dim * c.ob, "dv"});
+  }
+  for (size_t i = 0; i < outs.size(); ++i) {
+    for (const Out& in : ins) {
+      if (overlaps(*outs[i].b, outs[i].n, *in.b, in.n)) {
+        bad(op, std::string("output ") + outs[i].name + " overlaps input " + in.name);
+      }
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (overlaps(*outs[i].b, outs[i].n, *outs[j].b, outs[j].n)) {
+        bad(op, std::string("outputs ") + outs[j].name + " and " + outs[i].name + " overlap");
+      }
+    }
+  }
+  return c;
+}
+
+isa::LoadCmd load_spad(uint64_t host, uint32_t rows, uint32_t bytes, uint32_t stride,
+                       uint32_t spad) {
+  isa::LoadCmd ld = load_acc(host, rows, bytes, stride, spad);
+  ld.to_acc = false;
+  return ld;
+}
+
+isa::GemmCmd gemm_cmd(isa::Dtype dt, uint32_t m, uint32_t n, uint32_t k, uint32_t a,
+                      uint32_t as, bool at, uint32_t b, uint32_t bs, bool bt, uint32_t c,
+                      uint32_t cs, bool acc) {
+  isa::GemmCmd g;
+  g.dtype = dt;
+  g.m = uint16_t(m);
+  g.n = uint16_t(n);
+  g.k = uint16_t(k);
+  g.a_addr = a;
+  g.a_stride = uint16_t(as);
+  g.a_trans = at;
+  g.b_addr = b;
+  g.b_stride = uint16_t(bs);
+  g.b_trans = bt;
+  g.c_addr = c;
+  g.c_stride = uint16_t(cs);
+  g.accumulate = acc;
+  return g;
+}
+
+// A VEC over a per-row vector of n elements (one 1 x n matrix).
+isa::VecCmd vec_vector(uint8_t op1, uint8_t bsrc, uint32_t a, uint32_t b, uint32_t d,
+                       uint32_t n, uint32_t dim) {
+  return vec_cmd(op1, bsrc, a, b, d, 1, n, isa::ceil_div(n, dim));
+}
+
+uint8_t spad_dst(isa::Dtype dt) {
+  return dt == isa::Dtype::kBf16 ? isa::vec::kSpadBf16 : isa::vec::kSpadFp16;
+}
+
+}  // namespace
+
+AttentionStats Runtime::attention_forward(const AttentionArgs& a) {
+  constexpr const char* kOp = "attention_forward";
+  const Checked ck = check_attention(kOp, a, vec_, vec_divsqrt_, dev_.backend(), false);
+  const ChipConfig& cfg = config();
+  const AttentionPlan plan = plan_attention(a, false);
+  if (plan.block_q == 0) {
+    bad(kOp, "no block sizes fit this device for head_dim " + std::to_string(a.head_dim) +
+                 (a.block_q || a.block_k ? " and the requested blocks" : ""));
+  }
+  const uint32_t D = cfg.dim, d = a.head_dim, half = cfg.acc_rows / 2;
+  const uint32_t bq = plan.block_q, bk = plan.block_k;
+  const uint32_t wd = isa::ceil_div(d, D), ws = isa::ceil_div(bk, D), vr = isa::ceil_div(bq, D);
+  const float scale = attn_scale(a);
+  const uint32_t row_bytes = d * 2, out_row = d * ck.ob;
+
+  // Scratchpad: Q slots, K slots, V slots, then P.
+  const uint32_t q_slot = bq * wd, k_slot = bk * wd;
+  const uint32_t sp_q = 0, sp_k = 2 * q_slot, sp_v = sp_k + 2 * k_slot, sp_p = sp_v + 2 * k_slot;
+
+  Scratch scratch(*this);
+  const Buffer ml = scratch.alloc(2 * ck.lsen);  // m then l per (head, query)
+  CommandStream s(cfg);
+  uint64_t macs = 0, blk = 0, kblk = 0;
+  for (uint32_t h = 0; h < a.heads; ++h) {
+    const uint64_t qh = a.q.addr + uint64_t(h) * a.seq_q * row_bytes;
+    const uint64_t kh = a.k.addr + uint64_t(h) * a.seq_k * row_bytes;
+    const uint64_t vh = a.v.addr + uint64_t(h) * a.seq_k * row_bytes;
+    for (uint32_t i0 = 0; i0 < a.seq_q; i0 += bq, ++blk) {
+      const uint32_t nq = std::min(bq, a.seq_q - i0);
+      // One accumulator half per query block: S, O, then m, m_old, l, alpha, 1/l.
+      const uint32_t base = uint32_t(blk % 2) * half;
+      const uint32_t s_acc = base, o_acc = s_acc + bq * ws, m_acc = o_acc + bq * wd;
+      const uint32_t mo_acc = m_acc + vr, l_acc = mo_acc + vr, al_acc = l_acc + vr,
+                     rl_acc = al_acc + vr;
+      const uint32_t q_sp = sp_q + uint32_t(blk % 2) * q_slot;
+      s.load(load_spad(qh + uint64_t(i0) * row_bytes, nq, row_bytes, row_bytes, q_sp));
+      const uint32_t j_end = a.causal ? std::min(a.seq_k, i0 + nq) : a.seq_k;
+      for (uint32_t j0 = 0; j0 < j_end; j0 += bk, ++kblk) {
+        const uint32_t nk = std::min(bk, a.seq_k - j0);
+        const bool first = j0 == 0;
+        const uint32_t k_sp = sp_k + uint32_t(kblk % 2) * k_slot;
+        const uint32_t v_sp = sp_v + uint32_t(kblk % 2) * k_slot;
+        s.load(load_spad(kh + uint64_t(j0) * row_bytes, nk, row_bytes, row_bytes, k_sp));
+        s.load(load_spad(vh + uint64_t(j0) * row_bytes, nk, row_bytes, row_bytes, v_sp));
+        // S = Q_i K_j^T (FP32 sums).
+        s.gemm(gemm_cmd(a.dtype, nq, nk, d, q_sp, wd, false, k_sp, wd, true, s_acc, ws, false));
+        if (!first) s.vec(vec_vector(isa::vec::kPass, isa::vec::kImm, m_acc, 0, mo_acc, nq, D));
+        // S = sat(scale S), hidden -> -Inf, in place; m = max(m_old, rowmax S).
+        isa::VecCmd v = vec_cmd(scale == 1.0f ? isa::vec::kPass : isa::vec::kMul,
+                                isa::vec::kImm, s_acc, 0, s_acc, nq, nk, ws);
+        v.imm = bits_of(scale);
+        v.sat = true;
+        if (a.causal && j0 + nk - 1 > i0) {  // the tile crosses the diagonal
+          v.mask = isa::vec::kCausal;
+          v.moff = int16_t(int32_t(i0) - int32_t(j0));
+        }
+        v.red = isa::vec::kRedMax;
+        v.racc = !first;
+        v.r_addr = m_acc;
+        s.vec(v);
+        if (!first) {
+          // alpha = e^(m_old - m); l = l alpha.
+          isa::VecCmd al = vec_vector(isa::vec::kSub, isa::vec::kCol, mo_acc, m_acc, al_acc, nq, D);
+          al.fn = isa::vec::kExp;
+          s.vec(al);
+          s.vec(vec_vector(isa::vec::kMul, isa::vec::kCol, l_acc, al_acc, l_acc, nq, D));
+        }
+        // P = e^(S - m) (hidden: e^-Inf = 0) into the scratchpad; l (+)= rowsum P (FP32).
+        v = vec_cmd(isa::vec::kSub, isa::vec::kRow, s_acc, m_acc, sp_p, nq, nk, ws);
+        v.fn = isa::vec::kExp;
+        v.dst = spad_dst(a.dtype);
+        v.red = isa::vec::kRedSum;
+        v.racc = !first;
+        v.r_addr = l_acc;
+        s.vec(v);
+        // O = O alpha + P V_j.
+        if (!first) s.vec(vec_cmd(isa::vec::kMul, isa::vec::kRow, o_acc, al_acc, o_acc, nq, d, wd));
+        s.gemm(gemm_cmd(a.dtype, nq, d, nk, sp_p, ws, false, v_sp, wd, false, o_acc, wd, !first));
+        for (uint32_t r = 0; r < nq; ++r) {
+          const uint64_t qi = i0 + r;
+          macs += 2 * uint64_t(d) *
+                  (a.causal ? std::min<uint64_t>(nk, qi + 1 > j0 ? qi + 1 - j0 : 0) : nk);
+        }
+      }
+      // O = O / max(l, 1) (l >= 1 unless no key is visible: then O = 0).
+      isa::VecCmd rl = vec_vector(isa::vec::kMax, isa::vec::kImm, l_acc, 0, rl_acc, nq, D);
+      rl.imm = bits_of(1.0f);
+      rl.fn = isa::vec::kRecip;
+      s.vec(rl);
+      s.vec(vec_cmd(isa::vec::kMul, isa::vec::kRow, o_acc, rl_acc, o_acc, nq, d, wd));
+      const uint64_t orow = uint64_t(h) * a.seq_q + i0;
+      s.store(store_acc(a.o.addr + orow * out_row, nq, d, out_row, o_acc, a.out));
+      s.store(store_acc(ml.addr + orow * 4, 1, nq, nq * 4, m_acc, isa::StoreFormat::kRaw));
+      s.store(store_acc(ml.addr + ck.lsen + orow * 4, 1, nq, nq * 4, l_acc,
+                        isa::StoreFormat::kRaw));
+    }
+  }
+  AttentionStats st;
+  st.plan = plan;
+  st.macs = macs;
+  st.dram_bytes = ck.qn + 2 * ck.kn + ck.on + (a.lse ? ck.lsen : 0);
+  st.run = run(s);
+  if (a.lse) {
+    // lse = fl(m + log l) on the host (the vector unit has no log); l = 0: -Inf.
+    const size_t n = size_t(a.heads) * a.seq_q;
+    std::vector<float> m(n), l(n), lse(n);
+    read(ml, m.data(), n * 4);
+    read(ml, l.data(), n * 4, n * 4);
+    for (size_t i = 0; i < n; ++i) {
+      lse[i] = l[i] == 0.0f ? -std::numeric_limits<float>::infinity()
+                            : float(double(m[i]) + std::log(double(l[i])));
+    }
+    write(*a.lse, lse.data(), n * 4);
+  }
+  return st;
+}
+
+}  // namespace tessera

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runtime::attention_forward / attention_backward on the functional model (GEMMs by
+// golden::gemm, VEC passes by golden::vec_run): against the FP64 references of
+// tessera/reference/vec.hpp within their proven FP32 tolerances (docs/vec_reference.md),
+// over sequence lengths 1, 7, 64, 257, head dims 16 and 64, causal or not, FP16 and BF16,
+// several block sizes; extreme logits; NaN confined to its row; and the refusals.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tessera/func_device.hpp"
+#include "tessera/golden/arith.hpp"
+#include "tessera/reference/vec.hpp"
+#include "tessera/runtime.hpp"
+#include "test_util.hpp"
+
+namespace tessera::test {
+namespace {
+
+struct Rig {
+  explicit Rig(const ChipConfig& cfg) : dev(cfg), rt(dev, opts()) {}
+  static RuntimeOptions opts() {
+    RuntimeOptions o;
+    o.reset_on_error = false;
+    return o;
+  }
+  FuncDevice dev;
+  Runtime rt;
+};
+
+golden::Fmt16 fmt16(isa::Dtype dt) {
+  return dt == isa::Dtype::kBf16 ? golden::Fmt16::kBf16 : golden::Fmt16::kFp16;
+}
+
+float widen(isa::Dtype dt, uint16_t c) {
+  const uint32_t b = golden::fp_widen(fmt16(dt), c).bits;
+  float f;
+  std::memcpy(&f, &b, 4);
+  return f;
+}
+
+uint16_t narrow(isa::Dtype dt, float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return golden::fp_narrow(fmt16(dt), b).bits;
+}
+
+// A tensor of 16-bit codes drawn from N(0, spread), and its values.
+struct Tensor {
+  std::vector<uint16_t> codes;
+  std::vector<double> values;
+};
+Tensor random_tensor(std::mt19937_64& r, isa::Dtype dt, size_t n, float spread) {
+  std::normal_distribution<float> nd(0.0f, spread);
+  Tensor t;
+  t.codes.resize(n);
+  t.values.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    t.codes[i] = narrow(dt, nd(r));
+    t.values[i] = widen(dt, t.codes[i]);
+  }
+  return t;
+}
+
+struct Case {
+  uint32_t heads, seq_q, seq_k, d;
+  bool causal;
+  isa::Dtype dt = isa::Dtype::kFp16;
+  float spread = 1.0f;
+  uint32_t block_q = 0, block_k = 0;
+};
+
+std::string name(const Case& c) {
+  return "heads " + std::to_string(c.heads) + " seq_q " + std::to_string(c.seq_q) +
+         " seq_k " + std::to_string(c.seq_k) + " d " + std::to_string(c.d) +
+         (c.causal ? " causal" : "") + (c.dt == isa::Dtype::kBf16 ? " bf16" : " fp16");
+}
+
+ref::AttnShape shape(const Case& c, float scale) {
+  ref::AttnShape s;
+  s.heads = c.heads;
+  s.seq_q = c.seq_q;
+  s.seq_k = c.seq_k;
+  s.head_dim = c.d;
+  s.scale = scale;
+  s.causal = c.causal;
+  return s;
+}
+
+ref::AttnModel model(isa::Dtype dt, uint32_t block_k) {
+  ref::AttnModel m;
+  m.block = block_k;
+  m.op_u = dt == isa::Dtype::kBf16 ? 0x1p-8 : 0x1p-11;
+  m.op_eta = dt == isa::Dtype::kBf16 ? 0x1p-134 : 0x1p-25;
+  return m;
+}
+
+struct FwdOut {
+  std::vector<float> o, lse;
+  AttentionStats st;
+};
+
+FwdOut run_forward(Rig& g, const Case& c, const Tensor& q, const Tensor& k, const Tensor& v) {
+  const size_t nq = size_t(c.heads) * c.seq_q * c.d, nk = size_t(c.heads) * c.seq_k * c.d;
+  AttentionArgs a;
+  a.heads = c.heads;
+  a.seq_q = c.seq_q;
+  a.seq_k = c.seq_k;
+  a.head_dim = c.d;
+  a.dtype = c.dt;
+  a.out = isa::StoreFormat::kRaw;
+  a.causal = c.causal;
+  a.block_q = c.block_q;
+  a.block_k = c.block_k;
+  a.q = g.rt.alloc(nq * 2);
+  a.k = g.rt.alloc(nk * 2);
+  a.v = g.rt.alloc(nk * 2);
+  a.o = g.rt.alloc(nq * 4);
+  a.lse = g.rt.alloc(size_t(c.heads) * c.seq_q * 4);
+  g.rt.write(a.q, q.codes.data(), nq * 2);
+  g.rt.write(a.k, k.codes.data(), nk * 2);
+  g.rt.write(a.v, v.codes.data(), nk * 2);
+  FwdOut out;
+  out.st = g.rt.attention_forward(a);
+  out.o.resize(nq);
+  out.lse.resize(size_t(c.heads) * c.seq_q);
+  g.rt.read(a.o, out.o.data(), nq * 4);
+  g.rt.read(*a.lse, out.lse.data(), out.lse.size() * 4);
+  for (const Buffer& b : {a.q, a.k, a.v, a.o, *a.lse}) g.rt.free(b);
+  return out;
+}
+
+// Every element within its tolerance (NaN tolerance or reference: NaN required).
+size_t compare(const char* what, const std::vector<float>& got, const std::vector<double>& ref,
+               const std::vector<double>& tol, const std::string& ctx) {
+  size_t bad = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double err = std::fabs(double(got[i]) - ref[i]);
+    bool ok;
+    if (std::isnan(ref[i]) || std::isnan(tol[i])) {
+      ok = std::isnan(got[i]);
+    } else if (std::isinf(ref[i])) {
+      ok = double(got[i]) == ref[i];
+    } else {
+      ok = err <= tol[i];
+    }
+    if (!ok && bad++ < 8) {
+      ADD_FAILURE() << ctx << ": " << what << "[" << i << "] = " << got[i] << ", reference "
+                    << ref[i] << ", |err| " << err << " > tolerance " << tol[i];
+    }
+  }
+  return bad;
+}
+
+// FLAGS may hold NX, and UF where exponentials underflow (`uf`).
+void check_forward(Rig& g, const Case& c, std::mt19937_64& r, bool uf = false) {
+  const size_t nq = size_t(c.heads) * c.seq_q * c.d, nk = size_t(c.heads) * c.seq_k * c.d;
+  const Tensor q = random_tensor(r, c.dt, nq, c.spread), k = random_tensor(r, c.dt, nk, c.spread),
+               v = random_tensor(r, c.dt, nk, 1.0f);
+  const FwdOut f = run_forward(g, c, q, k, v);
+  const float scale = float(1.0 / std::sqrt(double(c.d)));
+  const ref::AttnShape s = shape(c, scale);
+  const ref::AttnFwd ref = ref::attention_forward(q.values, k.values, v.values, s);
+  const ref::AttnFwd tol = ref::attention_forward_tolerance(
+      q.values, k.values, v.values, s, model(c.dt, f.st.plan.block_k));
+  const std::string ctx = name(c) + " (" + f.st.plan.describe() + ")";
+  EXPECT_EQ(compare("O", f.o, ref.o, tol.o, ctx), 0u) << ctx;
+  EXPECT_EQ(compare("lse", f.lse, ref.lse, tol.lse, ctx), 0u) << ctx;
+  const uint32_t allowed = uint32_t(golden::kFlagNx) | (uf ? uint32_t(golden::kFlagUf) : 0u);
+  EXPECT_EQ(f.st.run.flags & ~allowed, 0u) << ctx << ": FLAGS " << f.st.run.flags;
+}
+
+TEST(AttentionForward, ShapesMatchReferenceTiny) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("tiny"));
+  for (uint32_t seq : {1u, 7u, 64u}) {
+    for (uint32_t d : {16u, 64u}) {
+      for (bool causal : {false, true}) check_forward(g, {2, seq, seq, d, causal}, r);
+    }
+  }
+}
+
+TEST(AttentionForward, ShapesMatchReferenceDefault) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("default"));
+  for (uint32_t seq : {1u, 7u, 64u, 257u}) {
+    for (uint32_t d : {16u, 64u}) {
+      for (bool causal : {false, true}) check_forward(g, {2, seq, seq, d, causal}, r);
+    }
+  }
+}
+
+TEST(AttentionForward, Bf16AndUnequalLengths) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("default"));
+  check_forward(g, {3, 33, 70, 16, false, isa::Dtype::kBf16}, r);
+  check_forward(g, {1, 70, 33, 64, true, isa::Dtype::kBf16}, r);
+  check_forward(g, {2, 5, 129, 16, false}, r);
+}
+
+// Block sizes that do not divide the sequence, and many key blocks per query block: the
+// running max and sum are rescaled many times.
+TEST(AttentionForward, ExplicitBlocks) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("default"));
+  for (uint32_t bq : {1u, 16u, 48u}) {
+    for (uint32_t bk : {16u, 32u}) {
+      Case c{1, 100, 100, 16, bq == 16};
+      c.block_q = bq;
+      c.block_k = bk;
+      check_forward(g, c, r);
+    }
+  }
+}
+
+// Scores near +-1e4: exact after the running max is subtracted.
+TEST(AttentionForward, ExtremeLogits) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("default"));
+  Case c{1, 64, 64, 16, false};
+  c.spread = 50.0f;  // |S| up to ~1e4 with scale 1/4
+  check_forward(g, c, r, true);
+  c.causal = true;
+  check_forward(g, c, r, true);
+}
+
+// NaN in one query row makes that row NaN (O and lse) and no other.
+TEST(AttentionForward, NanStaysInItsRow) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("tiny"));
+  Case c{1, 9, 9, 16, false};
+  const size_t n = size_t(c.seq_q) * c.d;
+  Tensor q = random_tensor(r, c.dt, n, 1.0f);
+  const Tensor k = random_tensor(r, c.dt, n, 1.0f), v = random_tensor(r, c.dt, n, 1.0f);
+  q.codes[4 * c.d + 3] = 0x7e00;  // query row 4
+  const FwdOut f = run_forward(g, c, q, k, v);
+  for (uint32_t i = 0; i < c.seq_q; ++i) {
+    EXPECT_EQ(std::isnan(f.lse[i]), i == 4) << "row " << i;
+    for (uint32_t e = 0; e < c.d; ++e) {
+      EXPECT_EQ(std::isnan(f.o[i * c.d + e]), i == 4) << "row " << i << " col " << e;
+    }
+  }
+}
+
+AttentionArgs valid_args(Runtime& rt, uint32_t heads, uint32_t seq, uint32_t d) {
+  AttentionArgs a;
+  a.heads = heads;
+  a.seq_q = a.seq_k = seq;
+  a.head_dim = d;
+  const size_t n = size_t(heads) * seq * d * 2;
+  a.q = rt.alloc(n);
+  a.k = rt.alloc(n);
+  a.v = rt.alloc(n);
+  a.o = rt.alloc(n);
+  a.d_o = rt.alloc(n);
+  a.dq = rt.alloc(n);
+  a.dk = rt.alloc(n);
+  a.dv = rt.alloc(n);
+  a.lse = rt.alloc(size_t(heads) * seq * 4);
+  return a;
+}
+
+void expect_refused(const std::function<void()>& f, const std::string& text) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception; expected one containing \"" << text << "\"";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+  }
+}
+
+TEST(AttentionForward, Refusals) {
+  Rig g(find_config("tiny"));
+  const AttentionArgs ok = valid_args(g.rt, 2, 8, 16);
+  auto fwd = [&](AttentionArgs a) { return [&g, a] { g.rt.attention_forward(a); }; };
+  AttentionArgs a = ok;
+  a.seq_q = 0;
+  expect_refused(fwd(a), "attention_forward: heads, seq_q, seq_k and head_dim must be at least 1");
+  a = ok;
+  a.dtype = isa::Dtype::kInt8;
+  expect_refused(fwd(a), "dtype must be FP16 or BF16");
+  a = ok;
+  a.out = isa::StoreFormat::kInt8;
+  expect_refused(fwd(a), "output format");
+  a = ok;
+  a.q.size = 10;
+  expect_refused(fwd(a), "buffer q is smaller");
+  a = ok;
+  a.o = a.k;
+  expect_refused(fwd(a), "output o overlaps input k");
+  a = ok;
+  a.lse = Buffer{a.o.addr + 4, 64};
+  expect_refused(fwd(a), "outputs o and lse overlap");
+  a = ok;
+  a.scale = std::numeric_limits<float>::infinity();
+  expect_refused(fwd(a), "scale must be finite");
+  a = ok;
+  a.seq_k = a.seq_q = 40000;
+  expect_refused(fwd(a), "below 32768");
+  // tiny's accumulator half (128 rows) cannot hold one query row of O for head_dim 512.
+  const AttentionArgs wide = valid_args(g.rt, 1, 8, 512);
+  expect_refused(fwd(wide), "no block sizes fit this device for head_dim 512");
+  ChipConfig novec = find_config("tiny");
+  novec.vec = false;
+  Rig n(novec);
+  const AttentionArgs nok = valid_args(n.rt, 1, 8, 16);
+  expect_refused([&] { n.rt.attention_forward(nok); }, "no vector unit");
+}
+
+}  // namespace
+}  // namespace tessera::test

@@ -47,14 +47,15 @@ FwdRows fwd_rows(const ChipConfig& cfg, uint64_t bq, uint64_t bk, uint64_t d) {
 }
 
 // Backward: the whole accumulator holds S/P, dP, two dQ blocks, dK, dV and the per-row
-// vectors; the scratchpad two Q and dO slots, K, V, the P and dS operands and the identity.
+// vectors; the scratchpad two Q and dO slots, K, V, the P and dS operands and a Dim x Dim
+// identity.
 struct BwdRows {
   uint64_t acc = 0, spad = 0;
 };
 BwdRows bwd_rows(const ChipConfig& cfg, uint64_t bq, uint64_t bk, uint64_t d) {
   const uint64_t D = cfg.dim, ws = (bk + D - 1) / D, wd = (d + D - 1) / D, vr = (bq + D - 1) / D;
   return {2 * bq * ws + 2 * bq * wd + 2 * bk * wd + 4 * vr,
-          4 * bq * wd + 2 * bk * wd + 2 * bq * ws + d * wd};
+          4 * bq * wd + 2 * bk * wd + 2 * bq * ws + D};
 }
 
 // Array cycles of one GEMM (docs/chip.md: M rows per weight tile, ~51 cycles per command).
@@ -370,6 +371,167 @@ AttentionStats Runtime::attention_forward(const AttentionArgs& a) {
     }
     write(*a.lse, lse.data(), n * 4);
   }
+  return st;
+}
+
+AttentionStats Runtime::attention_backward(const AttentionArgs& a) {
+  constexpr const char* kOp = "attention_backward";
+  const Checked ck = check_attention(kOp, a, vec_, vec_divsqrt_, dev_.backend(), true);
+  const ChipConfig& cfg = config();
+  const AttentionPlan plan = plan_attention(a, true);
+  if (plan.block_q == 0) {
+    bad(kOp, "no block sizes fit this device for head_dim " + std::to_string(a.head_dim) +
+                 (a.block_q || a.block_k ? " and the requested blocks" : ""));
+  }
+  const uint32_t D = cfg.dim, d = a.head_dim;
+  const uint32_t bq = plan.block_q, bk = plan.block_k;
+  const uint32_t wd = isa::ceil_div(d, D), ws = isa::ceil_div(bk, D), vr = isa::ceil_div(bq, D);
+  const float scale = attn_scale(a);
+  const uint32_t row_bytes = d * 2, out_row = d * ck.ob, f32_row = d * 4;
+
+  // Accumulator: S/P, dP, two dQ blocks, dK, dV, two (lse, D) vector pairs.
+  const uint32_t s_acc = 0, dp_acc = bq * ws, dq_acc = 2 * bq * ws;
+  const uint32_t dk_acc = dq_acc + 2 * bq * wd, dv_acc = dk_acc + bk * wd;
+  const uint32_t vec_acc = dv_acc + bk * wd;  // + p * 2 vr: lse, + vr: D
+  // Scratchpad: Q and dO slots, K, V, P and dS operands, the identity.
+  const uint32_t sp_q = 0, sp_do = 2 * bq * wd, sp_k = 4 * bq * wd, sp_v = sp_k + bk * wd;
+  const uint32_t sp_p = sp_v + bk * wd, sp_ds = sp_p + bq * ws, sp_id = sp_ds + bq * ws;
+
+  const uint64_t hq = uint64_t(a.seq_q) * d, hk = uint64_t(a.seq_k) * d;
+  Scratch scratch(*this);
+  const Buffer id = scratch.alloc(uint64_t(D) * D * 2);
+  const Buffer dvec = scratch.alloc(ck.lsen);                  // D per (head, query)
+  const Buffer dq32 = scratch.alloc(uint64_t(a.heads) * hq * 4);  // dQ partial sums
+  {
+    // A Dim x Dim identity in `dtype`: O I and dO I, one column block of Dim at a time,
+    // bring O and dO into the accumulator exactly (x * 1 + zeros).
+    std::vector<uint16_t> eye(size_t(D) * D, 0);
+    const uint16_t one = a.dtype == isa::Dtype::kBf16 ? 0x3f80 : 0x3c00;
+    for (uint32_t i = 0; i < D; ++i) eye[size_t(i) * D + i] = one;
+    write(id, eye.data(), eye.size() * 2);
+  }
+  // Key rows no query sees (causal, seq_k > seq_q) get zero gradients, written here.
+  if (a.causal && a.seq_k > a.seq_q) {
+    const std::vector<uint8_t> zero(uint64_t(a.seq_k - a.seq_q) * out_row, 0);
+    for (uint32_t h = 0; h < a.heads; ++h) {
+      const uint64_t off = (uint64_t(h) * a.seq_k + a.seq_q) * out_row;
+      write(a.dk, zero.data(), zero.size(), off);
+      write(a.dv, zero.data(), zero.size(), off);
+    }
+  }
+
+  CommandStream s(cfg);
+  uint64_t macs = 0, step = 0;
+  s.load(load_spad(id.addr, D, D * 2, D * 2, sp_id));
+  for (uint32_t h = 0; h < a.heads; ++h) {
+    const uint64_t qh = a.q.addr + h * hq * 2, doh = a.d_o.addr + h * hq * 2;
+    const uint64_t oh = a.o.addr + h * hq * 2;
+    const uint64_t kh = a.k.addr + h * hk * 2, vh = a.v.addr + h * hk * 2;
+    const uint64_t lseh = a.lse->addr + uint64_t(h) * a.seq_q * 4;
+    const uint64_t dh = dvec.addr + uint64_t(h) * a.seq_q * 4;
+    const uint64_t dq32h = dq32.addr + h * hq * 4;
+    // Prologue: D_i = rowsum(dO_i (.) O_i) in FP32, per query block, into `dvec`.
+    for (uint32_t i0 = 0, b = 0; i0 < a.seq_q; i0 += bq, ++b) {
+      const uint32_t nq = std::min(bq, a.seq_q - i0);
+      const uint32_t x_sp = sp_q + (b % 2) * bq * wd, y_sp = sp_do + (b % 2) * bq * wd;
+      const uint32_t x_acc = dq_acc, y_acc = dq_acc + bq * wd;
+      // D goes through the S or dP rows (the main loop only LOADs the vector slots: a
+      // LOAD after a STORE of the same rows would need a GEMM between them).
+      const uint32_t d_acc = b % 2 ? dp_acc : s_acc;
+      s.load(load_spad(oh + uint64_t(i0) * row_bytes, nq, row_bytes, row_bytes, x_sp));
+      s.load(load_spad(doh + uint64_t(i0) * row_bytes, nq, row_bytes, row_bytes, y_sp));
+      for (uint32_t cb = 0; cb < wd; ++cb) {
+        const uint32_t w = std::min(D, d - cb * D);
+        s.gemm(gemm_cmd(a.dtype, nq, w, w, x_sp + cb, wd, false, sp_id, 1, false, x_acc + cb, wd, false));
+        s.gemm(gemm_cmd(a.dtype, nq, w, w, y_sp + cb, wd, false, sp_id, 1, false, y_acc + cb, wd, false));
+      }
+      isa::VecCmd v = vec_cmd(isa::vec::kMul, isa::vec::kMat, y_acc, x_acc, 0, nq, d, wd);
+      v.dst = isa::vec::kNoDst;
+      v.red = isa::vec::kRedSum;
+      v.r_addr = d_acc;
+      s.vec(v);
+      s.store(store_acc(dh + uint64_t(i0) * 4, 1, nq, nq * 4, d_acc, isa::StoreFormat::kRaw));
+    }
+    for (uint32_t j0 = 0; j0 < a.seq_k; j0 += bk) {
+      const uint32_t nk = std::min(bk, a.seq_k - j0);
+      // Query blocks that see a key of this block (causal: queries i >= j0).
+      const uint32_t i_first = a.causal ? j0 / bq * bq : 0;
+      if (i_first >= a.seq_q) break;  // no query sees these keys: zeros, written above
+      s.load(load_spad(kh + uint64_t(j0) * row_bytes, nk, row_bytes, row_bytes, sp_k));
+      s.load(load_spad(vh + uint64_t(j0) * row_bytes, nk, row_bytes, row_bytes, sp_v));
+      for (uint32_t i0 = i_first; i0 < a.seq_q; i0 += bq, ++step) {
+        const uint32_t nq = std::min(bq, a.seq_q - i0), p = uint32_t(step % 2);
+        const bool first_i = i0 == i_first, first_j = j0 == 0;
+        // The last key block this query block sees.
+        const uint32_t j_last = (a.causal ? std::min(a.seq_k, i0 + nq) - 1 : a.seq_k - 1) / bk * bk;
+        const bool last_j = j0 == j_last;
+        const uint32_t q_sp = sp_q + p * bq * wd, do_sp = sp_do + p * bq * wd;
+        const uint32_t dq = dq_acc + p * bq * wd, lse_acc = vec_acc + p * 2 * vr,
+                       d_acc = lse_acc + vr;
+        s.load(load_spad(qh + uint64_t(i0) * row_bytes, nq, row_bytes, row_bytes, q_sp));
+        s.load(load_spad(doh + uint64_t(i0) * row_bytes, nq, row_bytes, row_bytes, do_sp));
+        if (!first_j) s.load(load_acc(dq32h + uint64_t(i0) * f32_row, nq, f32_row, f32_row, dq));
+        // S = scale Q_i K_j^T (sat, causal mask); P = e^(S - lse) in FP32, and as an operand.
+        s.gemm(gemm_cmd(a.dtype, nq, nk, d, q_sp, wd, false, sp_k, wd, true, s_acc, ws, false));
+        // (After a GEMM: the prologue's STOREs of D must reach host memory first.)
+        s.load(load_acc(lseh + uint64_t(i0) * 4, 1, nq * 4, nq * 4, lse_acc));
+        s.load(load_acc(dh + uint64_t(i0) * 4, 1, nq * 4, nq * 4, d_acc));
+        isa::VecCmd v = vec_cmd(scale == 1.0f ? isa::vec::kPass : isa::vec::kMul,
+                                isa::vec::kImm, s_acc, 0, s_acc, nq, nk, ws);
+        v.imm = bits_of(scale);
+        v.sat = true;
+        if (a.causal && j0 + nk - 1 > i0) {
+          v.mask = isa::vec::kCausal;
+          v.moff = int16_t(int32_t(i0) - int32_t(j0));
+        }
+        s.vec(v);
+        v = vec_cmd(isa::vec::kSub, isa::vec::kRow, s_acc, lse_acc, s_acc, nq, nk, ws);
+        v.fn = isa::vec::kExp;
+        s.vec(v);
+        v = vec_cmd(isa::vec::kPass, isa::vec::kImm, s_acc, 0, sp_p, nq, nk, ws);
+        v.dst = spad_dst(a.dtype);
+        s.vec(v);
+        // dV_j (+)= P^T dO_i; dP = dO_i V_j^T.
+        s.gemm(gemm_cmd(a.dtype, nk, d, nq, sp_p, ws, true, do_sp, wd, false, dv_acc, wd, !first_i));
+        s.gemm(gemm_cmd(a.dtype, nq, nk, d, do_sp, wd, false, sp_v, wd, true, dp_acc, ws, false));
+        // dS = P (.) (dP - D_i), as an operand.
+        s.vec(vec_cmd(isa::vec::kSub, isa::vec::kRow, dp_acc, d_acc, dp_acc, nq, nk, ws));
+        v = vec_cmd(isa::vec::kMul, isa::vec::kMat, dp_acc, s_acc, sp_ds, nq, nk, ws);
+        v.dst = spad_dst(a.dtype);
+        s.vec(v);
+        // dQ_i (+)= dS K_j; dK_j (+)= dS^T Q_i (both scaled at the end).
+        s.gemm(gemm_cmd(a.dtype, nq, d, nk, sp_ds, ws, false, sp_k, wd, false, dq, wd, !first_j));
+        s.gemm(gemm_cmd(a.dtype, nk, d, nq, sp_ds, ws, true, q_sp, wd, false, dk_acc, wd, !first_i));
+        if (last_j) {
+          isa::VecCmd sc = vec_cmd(isa::vec::kMul, isa::vec::kImm, dq, 0, dq, nq, d, wd);
+          sc.imm = bits_of(scale);
+          s.vec(sc);
+          const uint64_t orow = uint64_t(h) * a.seq_q + i0;
+          s.store(store_acc(a.dq.addr + orow * out_row, nq, d, out_row, dq, a.out));
+        } else {
+          s.store(store_acc(dq32h + uint64_t(i0) * f32_row, nq, d, f32_row, dq,
+                            isa::StoreFormat::kRaw));
+        }
+        for (uint32_t r = 0; r < nq; ++r) {
+          const uint64_t qi = i0 + r;
+          macs += 5 * uint64_t(d) *
+                  (a.causal ? std::min<uint64_t>(nk, qi + 1 > j0 ? qi + 1 - j0 : 0) : nk);
+        }
+      }
+      isa::VecCmd sc = vec_cmd(isa::vec::kMul, isa::vec::kImm, dk_acc, 0, dk_acc, nk, d, wd);
+      sc.imm = bits_of(scale);
+      s.vec(sc);
+      const uint64_t krow = uint64_t(h) * a.seq_k + j0;
+      s.store(store_acc(a.dk.addr + krow * out_row, nk, d, out_row, dk_acc, a.out));
+      s.store(store_acc(a.dv.addr + krow * out_row, nk, d, out_row, dv_acc, a.out));
+    }
+  }
+  AttentionStats st;
+  st.plan = plan;
+  st.macs = macs;
+  // Q, K, V, O, dO and lse read; dQ, dK, dV written.
+  st.dram_bytes = 3 * ck.qn + 2 * ck.kn + ck.lsen + ck.on + 2 * (ck.kn / 2 * ck.ob);
+  st.run = run(s);
   return st;
 }
 

@@ -247,6 +247,99 @@ TEST(AttentionForward, NanStaysInItsRow) {
   }
 }
 
+// Forward (O in dtype, as training keeps it) then backward on the chip; the backward is
+// checked against the reference's backward from the same O, dO and lse.
+void check_backward(Rig& g, const Case& c, std::mt19937_64& r) {
+  const size_t nq = size_t(c.heads) * c.seq_q * c.d, nk = size_t(c.heads) * c.seq_k * c.d;
+  const size_t nl = size_t(c.heads) * c.seq_q;
+  const Tensor q = random_tensor(r, c.dt, nq, c.spread), k = random_tensor(r, c.dt, nk, c.spread),
+               v = random_tensor(r, c.dt, nk, 1.0f), dout = random_tensor(r, c.dt, nq, 1.0f);
+  AttentionArgs a;
+  a.heads = c.heads;
+  a.seq_q = c.seq_q;
+  a.seq_k = c.seq_k;
+  a.head_dim = c.d;
+  a.dtype = c.dt;
+  a.out = c.dt == isa::Dtype::kBf16 ? isa::StoreFormat::kBf16 : isa::StoreFormat::kFp16;
+  a.causal = c.causal;
+  a.block_q = c.block_q;
+  a.block_k = c.block_k;
+  a.q = g.rt.alloc(nq * 2);
+  a.k = g.rt.alloc(nk * 2);
+  a.v = g.rt.alloc(nk * 2);
+  a.o = g.rt.alloc(nq * 2);
+  a.lse = g.rt.alloc(nl * 4);
+  a.d_o = g.rt.alloc(nq * 2);
+  a.dq = g.rt.alloc(nq * 4);
+  a.dk = g.rt.alloc(nk * 4);
+  a.dv = g.rt.alloc(nk * 4);
+  g.rt.write(a.q, q.codes.data(), nq * 2);
+  g.rt.write(a.k, k.codes.data(), nk * 2);
+  g.rt.write(a.v, v.codes.data(), nk * 2);
+  g.rt.write(a.d_o, dout.codes.data(), nq * 2);
+  g.rt.attention_forward(a);
+  a.out = isa::StoreFormat::kRaw;
+  const AttentionStats st = g.rt.attention_backward(a);
+  std::vector<uint16_t> oc(nq);
+  std::vector<float> lse(nl), dq(nq), dk(nk), dv(nk);
+  g.rt.read(a.o, oc.data(), nq * 2);
+  g.rt.read(*a.lse, lse.data(), nl * 4);
+  g.rt.read(a.dq, dq.data(), nq * 4);
+  g.rt.read(a.dk, dk.data(), nk * 4);
+  g.rt.read(a.dv, dv.data(), nk * 4);
+  for (const Buffer& b : {a.q, a.k, a.v, a.o, *a.lse, a.d_o, a.dq, a.dk, a.dv}) g.rt.free(b);
+  std::vector<double> o(nq), lsed(nl);
+  for (size_t i = 0; i < nq; ++i) o[i] = widen(c.dt, oc[i]);
+  for (size_t i = 0; i < nl; ++i) lsed[i] = lse[i];
+  const float scale = float(1.0 / std::sqrt(double(c.d)));
+  const ref::AttnShape s = shape(c, scale);
+  const ref::AttnBwd ref =
+      ref::attention_backward(q.values, k.values, v.values, o, dout.values, lsed, s);
+  const ref::AttnBwd tol = ref::attention_backward_tolerance(
+      q.values, k.values, v.values, o, dout.values, lsed, s, model(c.dt, st.plan.block_k));
+  const std::string ctx = name(c) + " backward (" + st.plan.describe() + ")";
+  EXPECT_EQ(compare("dQ", dq, ref.dq, tol.dq, ctx), 0u) << ctx;
+  EXPECT_EQ(compare("dK", dk, ref.dk, tol.dk, ctx), 0u) << ctx;
+  EXPECT_EQ(compare("dV", dv, ref.dv, tol.dv, ctx), 0u) << ctx;
+  const uint32_t allowed = uint32_t(golden::kFlagNx) | uint32_t(golden::kFlagUf);
+  EXPECT_EQ(st.run.flags & ~allowed, 0u) << ctx << ": FLAGS " << st.run.flags;
+}
+
+TEST(AttentionBackward, ShapesMatchReferenceTiny) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("tiny"));
+  for (uint32_t seq : {1u, 7u, 64u}) {
+    for (uint32_t d : {16u, 64u}) {
+      for (bool causal : {false, true}) check_backward(g, {2, seq, seq, d, causal}, r);
+    }
+  }
+}
+
+TEST(AttentionBackward, ShapesMatchReferenceDefault) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("default"));
+  for (uint32_t seq : {1u, 7u, 64u, 257u}) {
+    for (uint32_t d : {16u, 64u}) {
+      for (bool causal : {false, true}) check_backward(g, {2, seq, seq, d, causal}, r);
+    }
+  }
+}
+
+TEST(AttentionBackward, Bf16UnequalLengthsAndBlocks) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("default"));
+  check_backward(g, {3, 33, 70, 16, false, isa::Dtype::kBf16}, r);
+  check_backward(g, {1, 70, 33, 64, true, isa::Dtype::kBf16}, r);
+  check_backward(g, {1, 20, 50, 16, true}, r);  // causal, keys 20..49 seen by no query
+  Case c{1, 100, 100, 16, true};
+  c.block_q = 16;
+  c.block_k = 32;
+  check_backward(g, c, r);
+  c.block_q = 48;
+  c.block_k = 16;
+  check_backward(g, c, r);
+}
+
 AttentionArgs valid_args(Runtime& rt, uint32_t heads, uint32_t seq, uint32_t d) {
   AttentionArgs a;
   a.heads = heads;
@@ -305,6 +398,15 @@ TEST(AttentionForward, Refusals) {
   // tiny's accumulator half (128 rows) cannot hold one query row of O for head_dim 512.
   const AttentionArgs wide = valid_args(g.rt, 1, 8, 512);
   expect_refused(fwd(wide), "no block sizes fit this device for head_dim 512");
+  AttentionArgs b = ok;
+  b.lse.reset();
+  expect_refused([&] { g.rt.attention_backward(b); }, "attention_backward: lse (the forward pass's) is required");
+  b = ok;
+  b.dk = b.q;
+  expect_refused([&] { g.rt.attention_backward(b); }, "output dk overlaps input q");
+  b = ok;
+  b.dv = b.dq;
+  expect_refused([&] { g.rt.attention_backward(b); }, "outputs dq and dv overlap");
   ChipConfig novec = find_config("tiny");
   novec.vec = false;
   Rig n(novec);

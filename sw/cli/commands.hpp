@@ -19,5 +19,7 @@ int bench_gemm(const std::vector<std::string>& args);   // tessera bench gemm
 int demo(const std::vector<std::string>& args);         // tessera demo
 int adamw(const std::vector<std::string>& args);        // tessera adamw
 int bench_adamw(const std::vector<std::string>& args);  // tessera bench adamw
+int attention(const std::vector<std::string>& args);        // tessera attention
+int bench_attention(const std::vector<std::string>& args);  // tessera bench attention
 
 }  // namespace tessera::cli

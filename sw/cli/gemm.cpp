@@ -3,8 +3,6 @@
 // bit for bit against golden::gemm and within the OpenBLAS gamma_K bound.
 #include "tessera/golden/gemm.hpp"
 
-#include <unistd.h>
-
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_util.hpp"
 #include "commands.hpp"
 #include "tessera/device.hpp"
 #include "tessera/reference/arith.hpp"
@@ -147,23 +146,6 @@ struct Outcome {
   bool flags_match = true;
   uint8_t golden_flags = 0;
   std::string first_problem;
-};
-
-class Progress {
- public:
-  Progress() : tty_(isatty(2)) {}
-  void phase(const char* what) {
-    if (!tty_) return;
-    std::fprintf(stderr, "\r\033[K%s", what);
-    std::fflush(stderr);
-  }
-  void done() {
-    if (tty_) std::fprintf(stderr, "\r\033[K");
-  }
-  bool tty() const { return tty_; }
-
- private:
-  bool tty_;
 };
 
 Outcome run(const GemmOptions& o) {
@@ -338,15 +320,6 @@ Metrics metrics(const GemmOptions& o, const Outcome& r) {
 
 uint64_t mismatches(const Outcome& r) {
   return r.golden_mismatches + r.bound_violations + (r.flags_match ? 0 : 1);
-}
-
-std::string json_escape(const std::string& s) {
-  std::string o;
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') o += '\\';
-    o += ch;
-  }
-  return o;
 }
 
 void print_json(const GemmOptions& o, const Outcome& r) {

@@ -29,9 +29,12 @@ constexpr const char* kUsage =
     "                 the golden model and OpenBLAS\n"
     "  adamw          AdamW optimizer steps on the chip (or its functional model), each\n"
     "                 checked bit for bit against the golden model, vs the FP64 reference\n"
+    "  attention      multi-head attention forward (and --backward) on the chip, checked\n"
+    "                 bit for bit against the functional model, vs the FP64 reference\n"
     "  bench arith    simulation throughput of the arithmetic units (JSON lines)\n"
     "  bench gemm     GEMM cycles, utilization and roofline ratio (JSON with --json)\n"
     "  bench adamw    AdamW STEP cycles, bytes and bandwidth-bound ratio (JSON with --json)\n"
+    "  bench attention  attention cycles and roofline ratio per direction (JSON with --json)\n"
     "\n"
     "Run 'tessera <command> --help' for the options of a command.\n"
     "'--device <backend>' (e.g. serial:/dev/ttyUSB0, a board behind the UART bridge,\n"
@@ -78,17 +81,21 @@ int main(int argc, char** argv) {
     if (cmd == "gemm") return tessera::cli::gemm({args.begin() + 1, args.end()});
     if (cmd == "demo") return tessera::cli::demo({args.begin() + 1, args.end()});
     if (cmd == "adamw") return tessera::cli::adamw({args.begin() + 1, args.end()});
+    if (cmd == "attention") return tessera::cli::attention({args.begin() + 1, args.end()});
     if (cmd == "bench") {
       if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
-        std::cout << "usage: tessera bench arith|gemm|adamw [options]\n"
+        std::cout << "usage: tessera bench arith|gemm|adamw|attention [options]\n"
                      "Run 'tessera bench <name> --help' for the options.\n";
         return args.size() < 2 ? 2 : 0;
       }
       if (args[1] == "arith") return tessera::cli::bench_arith({args.begin() + 2, args.end()});
       if (args[1] == "gemm") return tessera::cli::bench_gemm({args.begin() + 2, args.end()});
       if (args[1] == "adamw") return tessera::cli::bench_adamw({args.begin() + 2, args.end()});
+      if (args[1] == "attention") {
+        return tessera::cli::bench_attention({args.begin() + 2, args.end()});
+      }
       throw tessera::cli::UsageError{"unknown benchmark '" + args[1] +
-                                     "' (known: arith, gemm, adamw)"};
+                                     "' (known: arith, gemm, adamw, attention)"};
     }
     throw tessera::cli::UsageError{"unknown command '" + cmd + "' (see tessera --help)"};
   } catch (const tessera::cli::UsageError& e) {

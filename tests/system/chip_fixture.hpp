@@ -47,6 +47,20 @@ inline std::unique_ptr<Device> make_chip(const std::string& config, uint64_t see
   return make_sim(config, opt);
 }
 
+// Random AXI handshake stalls (0-59 % per channel) and a latency of 1-100 cycles.
+inline DeviceOptions random_bus_options(uint64_t seed) {
+  std::mt19937_64 r(seed ^ 0x7ec7ec7eull);
+  DeviceOptions o;
+  o.seed = seed;
+  o.ar_stall = double(r() % 60) / 100.0;
+  o.r_stall = double(r() % 60) / 100.0;
+  o.aw_stall = double(r() % 60) / 100.0;
+  o.w_stall = double(r() % 60) / 100.0;
+  o.b_stall = double(r() % 60) / 100.0;
+  o.mem_latency = 1 + unsigned(r() % 100);
+  return o;
+}
+
 // Programs window 0 (read + write) over [kWinBase, kWinLast] and the ring.
 inline void setup_chip(Device& d) {
   using namespace isa::csr;

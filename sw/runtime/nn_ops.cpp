@@ -22,9 +22,8 @@ namespace {
 
 constexpr double kGeluK = 0.7978845608028654;  // sqrt(2/pi)
 constexpr double kGeluA = 0.044715;
-// GELU's clamp of x: from x = -11.7 on, e = e^(-2z) overflows to +Inf (its argument
-// passes 128), so y = x / (1 + e) is -0 and dy/dx rounds to a subnormal; at +20, e = +0 and
-// dy/dx = 1. Clamping there changes no result in [-20, 20] and keeps -Inf * 0 and
+// GELU's clamp of x: below x = -10.1, e = e^(-2z) overflows to +Inf (its argument passes
+// 88.7), so y = x / (1 + e) is -0 and dy/dx is below 2^-110; at +20, e = +0 and dy/dx = 1. Clamping there changes no result in [-20, 20] and keeps -Inf * 0 and
 // Inf * 0 (x^2 overflowing) out.
 constexpr float kGeluClamp = 20.0f;
 constexpr float kFltMax = std::numeric_limits<float>::max();

@@ -433,6 +433,51 @@ TEST(NnLayerNormBackward, Extremes) {
   }
 }
 
+// dx in FP16 and BF16 is the FP32 dx rounded once; dx may be dy itself. Many blocks on tiny.
+TEST(NnLayerNormBackward, SixteenBitInPlaceAndManyBlocks) {
+  std::mt19937_64 r(seed());
+  VecRig g(find_config("tiny"));
+  const uint32_t rows = 70, cols = 21;
+  std::normal_distribution<float> nd(0.0f, 2.0f);
+  std::vector<float> x(size_t(rows) * cols), gamma(cols), dy(x.size());
+  for (auto& v : x) v = nd(r);
+  for (auto& v : gamma) v = nd(r);
+  for (auto& v : dy) v = nd(r);
+  const LnBwd ref32 = run_ln_backward(g.rt, rows, cols, x, gamma, dy);
+  EXPECT_EQ(check_ln_backward(rows, cols, x, gamma, dy, ref32, "70x21"), 0u);
+  const Buffer bx = put(g.rt, x), bg = put(g.rt, gamma), bm = put(g.rt, ref32.mean),
+               br = put(g.rt, ref32.rstd), bdy = put(g.rt, dy), b16 = g.rt.alloc(x.size() * 2),
+               bdg = g.rt.alloc(cols * 4), bdb = g.rt.alloc(cols * 4);
+  LayerNormBackwardArgs a;
+  a.rows = rows;
+  a.cols = cols;
+  a.x = bx;
+  a.gamma = bg;
+  a.mean = bm;
+  a.rstd = br;
+  a.dy = bdy;
+  a.dx = b16;
+  a.dgamma = bdg;
+  a.dbeta = bdb;
+  for (isa::StoreFormat f : {isa::StoreFormat::kFp16, isa::StoreFormat::kBf16}) {
+    const golden::Fmt16 fmt =
+        f == isa::StoreFormat::kFp16 ? golden::Fmt16::kFp16 : golden::Fmt16::kBf16;
+    a.out = f;
+    g.rt.layernorm_backward(a);
+    const std::vector<uint16_t> d16 = get16(g.rt, b16, x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      EXPECT_EQ(d16[i], golden::fp_narrow(fmt, bits(ref32.dx[i])).bits) << i;
+    }
+  }
+  a.out = isa::StoreFormat::kRaw;
+  a.dx = bdy;
+  g.rt.layernorm_backward(a);
+  EXPECT_EQ(get(g.rt, bdy, x.size()), ref32.dx);
+  EXPECT_EQ(get(g.rt, bdg, cols), ref32.dgamma);
+  EXPECT_EQ(get(g.rt, bdb, cols), ref32.dbeta);
+  for (const Buffer& b : {bx, bg, bm, br, bdy, b16, bdg, bdb}) g.rt.free(b);
+}
+
 // ---------------------------------------------------------------------------------------
 // Softmax cross-entropy.
 
@@ -721,14 +766,30 @@ TEST(NnKernels, Refusals) {
   refuses([&] { n.rt.gelu(ga); }, "gelu", "no vector unit");
   refuses([&] { n.rt.gelu_backward(gb); }, "gelu_backward", "no vector unit");
   refuses([&] { n.rt.residual_add(ra); }, "residual_add", "no vector unit");
+  refuses([&] { n.rt.layernorm_backward(la); }, "layernorm_backward", "no vector unit");
+  refuses([&] { n.rt.softmax_cross_entropy(ca); }, "softmax_cross_entropy", "no vector unit");
+  refuses([&] { n.rt.softmax_cross_entropy_backward(ca); }, "softmax_cross_entropy_backward",
+          "no vector unit");
   ChipConfig nodiv = find_config("tiny");
   nodiv.vec_divsqrt = 0;
   VecRig nd(nodiv);
-  ga.x = ra.x = nd.rt.alloc(1 << 16);
-  ga.y = ra.r = nd.rt.alloc(1 << 16);
-  ra.y = nd.rt.alloc(1 << 16);
+  const Buffer p = nd.rt.alloc(1 << 16), q = nd.rt.alloc(1 << 16), t = nd.rt.alloc(1 << 16),
+               u = nd.rt.alloc(1 << 16);
+  ga.x = gb.x = ra.x = la.x = ca.logits = p;
+  ga.y = gb.dy = ra.r = la.dy = ca.dlogits = q;
+  gb.dx = ra.y = la.dx = t;
+  la.gamma = la.mean = la.rstd = la.dgamma = la.dbeta = u;
+  la.mean.addr += 1024;
+  la.rstd.addr += 2048;
+  la.dgamma.addr += 4096;
+  la.dbeta.addr += 8192;
   refuses([&] { nd.rt.gelu(ga); }, "gelu", "no dividers");
-  nd.rt.residual_add(ra);
+  refuses([&] { nd.rt.gelu_backward(gb); }, "gelu_backward", "no dividers");
+  refuses([&] { nd.rt.softmax_cross_entropy_backward(ca); }, "softmax_cross_entropy_backward",
+          "no dividers");
+  nd.rt.residual_add(ra);  // no RECIP / RSQRT in these
+  nd.rt.layernorm_backward(la);
+  nd.rt.softmax_cross_entropy(ca);
 }
 
 }  // namespace

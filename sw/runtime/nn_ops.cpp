@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
-#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,8 +23,9 @@ namespace {
 constexpr double kGeluK = 0.7978845608028654;  // sqrt(2/pi)
 constexpr double kGeluA = 0.044715;
 // GELU's clamp of x: below x = -10.1, e = e^(-2z) overflows to +Inf (its argument passes
-// 88.7), so y = x / (1 + e) is -0 and dy/dx is below 2^-110; at +20, e = +0 and dy/dx = 1. Clamping there changes no result in [-20, 20] and keeps -Inf * 0 and
-// Inf * 0 (x^2 overflowing) out.
+// 88.7), so y = x / (1 + e) is -0 and dy/dx is below 2^-110; at +20, e = +0 and dy/dx = 1.
+// Clamping there changes no result in [-20, 20] and keeps -Inf * 0 and Inf * 0 (x^2
+// overflowing) out.
 constexpr float kGeluClamp = 20.0f;
 constexpr float kFltMax = std::numeric_limits<float>::max();
 
@@ -44,8 +45,8 @@ void elementwise_pieces(const ChipConfig& cfg, uint64_t n, uint32_t nmat, Emit e
   const uint32_t D = cfg.dim, half = cfg.acc_rows / 2;
   const uint64_t need = (n + D - 1) / D;  // rows of Dim elements in all
   // About four rows per block at least, a LOAD's 16-bit byte count per row.
-  const uint32_t wk = uint32_t(std::max<uint64_t>(
-      1, std::min<uint64_t>({need, 16383 / D, half / (uint64_t(nmat) * 4)})));
+  const uint32_t wk = uint32_t(
+      std::max<uint64_t>(1, std::min<uint64_t>({need, 16383 / D, half / (uint64_t(nmat) * 4)})));
   const uint32_t W = D * wk;
   const uint32_t slots = std::min<uint32_t>(half / (nmat * wk), 65535);
   const uint64_t per_block = uint64_t(slots) * W;
@@ -104,19 +105,20 @@ CommandStream Runtime::build_gelu(const GeluArgs& a) const {
   if (a.y.size < n * ob) bad(kOp, "buffer y is smaller than rows*cols outputs");
   if (bad_alias(a.y, n * ob, a.x, n * 4)) bad(kOp, "y must be x itself or not overlap it");
   CommandStream s(cfg);
-  elementwise_pieces(cfg, n, 2, [&](uint64_t off, uint32_t rows, uint32_t cols, uint32_t X,
-                                    uint32_t mstep, uint32_t w) {
-    using namespace isa::vec;
-    const uint32_t T = X + mstep, W = cfg.dim * w;
-    s.load(load_acc(a.x.addr + off * 4, rows, cols * 4, W * 4, X));
-    s.vec(imm_cmd(kMax, -kGeluClamp, X, X, rows, cols, w));
-    gelu_exp(s, X, T, T, rows, cols, w);
-    isa::VecCmd r = imm_cmd(kAdd, 1.0f, T, T, rows, cols, w);
-    r.fn = kRecip;
-    s.vec(r);
-    s.vec(vec_cmd(kMul, kMat, T, X, T, rows, cols, w));
-    s.store(store_acc(a.y.addr + off * ob, rows, cols, uint32_t(W * ob), T, a.out));
-  });
+  elementwise_pieces(
+      cfg, n, 2,
+      [&](uint64_t off, uint32_t rows, uint32_t cols, uint32_t X, uint32_t mstep, uint32_t w) {
+        using namespace isa::vec;
+        const uint32_t T = X + mstep, W = cfg.dim * w;
+        s.load(load_acc(a.x.addr + off * 4, rows, cols * 4, W * 4, X));
+        s.vec(imm_cmd(kMax, -kGeluClamp, X, X, rows, cols, w));
+        gelu_exp(s, X, T, T, rows, cols, w);
+        isa::VecCmd r = imm_cmd(kAdd, 1.0f, T, T, rows, cols, w);
+        r.fn = kRecip;
+        s.vec(r);
+        s.vec(vec_cmd(kMul, kMat, T, X, T, rows, cols, w));
+        s.store(store_acc(a.y.addr + off * ob, rows, cols, uint32_t(W * ob), T, a.out));
+      });
   return s;
 }
 
@@ -137,33 +139,34 @@ CommandStream Runtime::build_gelu_backward(const GeluBackwardArgs& a) const {
     bad(kOp, "dx must be dy itself or overlap neither x nor dy");
   }
   CommandStream s(cfg);
-  elementwise_pieces(cfg, n, 5, [&](uint64_t off, uint32_t rows, uint32_t cols, uint32_t X,
-                                    uint32_t mstep, uint32_t w) {
-    using namespace isa::vec;
-    const uint32_t G = X + mstep, A = G + mstep, B = A + mstep, C = B + mstep;
-    const uint32_t W = cfg.dim * w;
-    s.load(load_acc(a.x.addr + off * 4, rows, cols * 4, W * 4, X));
-    s.load(load_acc(a.dy.addr + off * 4, rows, cols * 4, W * 4, G));
-    s.vec(imm_cmd(kMax, -kGeluClamp, X, X, rows, cols, w));
-    s.vec(imm_cmd(kMin, kGeluClamp, X, X, rows, cols, w));
-    gelu_exp(s, X, A, B, rows, cols, w);  // A = x^2, B = e
-    isa::VecCmd sat = vec_cmd(kPass, kImm, B, 0, B, rows, cols, w);
-    sat.sat = true;  // e = +Inf -> FLT_MAX: s = 1/FLT_MAX, q = e s ~ 1 (not Inf * 0)
-    s.vec(sat);
-    isa::VecCmd r = imm_cmd(kAdd, 1.0f, B, C, rows, cols, w);
-    r.fn = kRecip;
-    s.vec(r);
-    s.vec(vec_cmd(kMul, kMat, B, C, B, rows, cols, w));  // q = e s
-    s.vec(imm_cmd(kMul, float(3 * kGeluA), A, A, rows, cols, w));
-    s.vec(imm_cmd(kAdd, 1.0f, A, A, rows, cols, w));
-    s.vec(imm_cmd(kMul, float(2 * kGeluK), A, A, rows, cols, w));  // id
-    s.vec(vec_cmd(kMul, kMat, X, C, X, rows, cols, w));            // x s
-    s.vec(vec_cmd(kMul, kMat, X, B, X, rows, cols, w));            // (x s) q
-    s.vec(vec_cmd(kMul, kMat, X, A, X, rows, cols, w));            // pr
-    s.vec(vec_cmd(kAdd, kMat, X, C, X, rows, cols, w));            // s + pr
-    s.vec(vec_cmd(kMul, kMat, X, G, X, rows, cols, w));            // dy (s + pr)
-    s.store(store_acc(a.dx.addr + off * ob, rows, cols, uint32_t(W * ob), X, a.out));
-  });
+  elementwise_pieces(
+      cfg, n, 5,
+      [&](uint64_t off, uint32_t rows, uint32_t cols, uint32_t X, uint32_t mstep, uint32_t w) {
+        using namespace isa::vec;
+        const uint32_t G = X + mstep, A = G + mstep, B = A + mstep, C = B + mstep;
+        const uint32_t W = cfg.dim * w;
+        s.load(load_acc(a.x.addr + off * 4, rows, cols * 4, W * 4, X));
+        s.load(load_acc(a.dy.addr + off * 4, rows, cols * 4, W * 4, G));
+        s.vec(imm_cmd(kMax, -kGeluClamp, X, X, rows, cols, w));
+        s.vec(imm_cmd(kMin, kGeluClamp, X, X, rows, cols, w));
+        gelu_exp(s, X, A, B, rows, cols, w);  // A = x^2, B = e
+        isa::VecCmd sat = vec_cmd(kPass, kImm, B, 0, B, rows, cols, w);
+        sat.sat = true;  // e = +Inf -> FLT_MAX: s = 1/FLT_MAX, q = e s ~ 1 (not Inf * 0)
+        s.vec(sat);
+        isa::VecCmd r = imm_cmd(kAdd, 1.0f, B, C, rows, cols, w);
+        r.fn = kRecip;
+        s.vec(r);
+        s.vec(vec_cmd(kMul, kMat, B, C, B, rows, cols, w));  // q = e s
+        s.vec(imm_cmd(kMul, float(3 * kGeluA), A, A, rows, cols, w));
+        s.vec(imm_cmd(kAdd, 1.0f, A, A, rows, cols, w));
+        s.vec(imm_cmd(kMul, float(2 * kGeluK), A, A, rows, cols, w));  // id
+        s.vec(vec_cmd(kMul, kMat, X, C, X, rows, cols, w));            // x s
+        s.vec(vec_cmd(kMul, kMat, X, B, X, rows, cols, w));            // (x s) q
+        s.vec(vec_cmd(kMul, kMat, X, A, X, rows, cols, w));            // pr
+        s.vec(vec_cmd(kAdd, kMat, X, C, X, rows, cols, w));            // s + pr
+        s.vec(vec_cmd(kMul, kMat, X, G, X, rows, cols, w));            // dy (s + pr)
+        s.store(store_acc(a.dx.addr + off * ob, rows, cols, uint32_t(W * ob), X, a.out));
+      });
   return s;
 }
 
@@ -180,14 +183,15 @@ CommandStream Runtime::build_residual_add(const ResidualAddArgs& a) const {
   const bool r_ok = a.y.addr == a.r.addr || !overlaps(a.y, n * ob, a.r, n * 4);
   if (!x_ok || !r_ok) bad(kOp, "y must be x or r itself or overlap neither");
   CommandStream s(cfg);
-  elementwise_pieces(cfg, n, 2, [&](uint64_t off, uint32_t rows, uint32_t cols, uint32_t X,
-                                    uint32_t mstep, uint32_t w) {
-    const uint32_t R = X + mstep, W = cfg.dim * w;
-    s.load(load_acc(a.x.addr + off * 4, rows, cols * 4, W * 4, X));
-    s.load(load_acc(a.r.addr + off * 4, rows, cols * 4, W * 4, R));
-    s.vec(vec_cmd(isa::vec::kAdd, isa::vec::kMat, X, R, X, rows, cols, w));
-    s.store(store_acc(a.y.addr + off * ob, rows, cols, uint32_t(W * ob), X, a.out));
-  });
+  elementwise_pieces(
+      cfg, n, 2,
+      [&](uint64_t off, uint32_t rows, uint32_t cols, uint32_t X, uint32_t mstep, uint32_t w) {
+        const uint32_t R = X + mstep, W = cfg.dim * w;
+        s.load(load_acc(a.x.addr + off * 4, rows, cols * 4, W * 4, X));
+        s.load(load_acc(a.r.addr + off * 4, rows, cols * 4, W * 4, R));
+        s.vec(vec_cmd(isa::vec::kAdd, isa::vec::kMat, X, R, X, rows, cols, w));
+        s.store(store_acc(a.y.addr + off * ob, rows, cols, uint32_t(W * ob), X, a.out));
+      });
   return s;
 }
 
@@ -208,7 +212,7 @@ CommandStream Runtime::build_layernorm_backward(const LayerNormBackwardArgs& a) 
   constexpr const char* kOp = "layernorm_backward";
   const ChipConfig& cfg = config();
   check_rows_kernel(kOp, vec_, true, dev_.backend(), a.rows, a.cols, layernorm_backward_max_cols(),
-              a.out);
+                    a.out);
   const uint64_t n = uint64_t(a.rows) * a.cols, ob = isa::format_bytes(a.out);
   const uint64_t cb = uint64_t(a.cols) * 4, rb4 = uint64_t(a.rows) * 4;
   if (a.x.size < n * 4 || a.dy.size < n * 4) bad(kOp, "x and dy must hold rows*cols FP32 values");
@@ -217,8 +221,8 @@ CommandStream Runtime::build_layernorm_backward(const LayerNormBackwardArgs& a) 
   }
   if (a.mean.size < rb4 || a.rstd.size < rb4) bad(kOp, "mean and rstd must hold rows FP32 values");
   if (a.dx.size < n * ob) bad(kOp, "buffer dx is smaller than rows*cols outputs");
-  const std::pair<Buffer, uint64_t> ins[] = {{a.x, n * 4}, {a.gamma, cb}, {a.mean, rb4},
-                                             {a.rstd, rb4}, {a.dy, n * 4}};
+  const std::pair<Buffer, uint64_t> ins[] = {
+      {a.x, n * 4}, {a.gamma, cb}, {a.mean, rb4}, {a.rstd, rb4}, {a.dy, n * 4}};
   for (size_t i = 0; i + 1 < std::size(ins); ++i) {  // every input but dy
     if (overlaps(a.dx, n * ob, ins[i].first, ins[i].second)) {
       bad(kOp, "dx must overlap none of x, gamma, mean, rstd");
@@ -270,8 +274,8 @@ CommandStream Runtime::build_layernorm_backward(const LayerNormBackwardArgs& a) 
       s.vec(blk == 0 ? vec_cmd(kPass, kImm, p, 0, acc, 1, a.cols, w)
                      : vec_cmd(kAdd, kMat, acc, p, acc, 1, a.cols, w));
     }
-    s.vec(imm_cmd(kMul, inv_n, SA, SA, 1, m, vr));  // A = sum(g) / n
-    s.vec(imm_cmd(kMul, inv_n, SB, SB, 1, m, vr));  // B = sum(g xh) / n
+    s.vec(imm_cmd(kMul, inv_n, SA, SA, 1, m, vr));       // A = sum(g) / n
+    s.vec(imm_cmd(kMul, inv_n, SB, SB, 1, m, vr));       // B = sum(g xh) / n
     s.vec(vec_cmd(kSub, kRow, T, SA, T, m, a.cols, w));  // g - A
     s.vec(vec_cmd(kMul, kRow, X, SB, X, m, a.cols, w));  // xh B
     s.vec(vec_cmd(kSub, kMat, T, X, T, m, a.cols, w));   // (g - A) - xh B
@@ -361,7 +365,7 @@ CrossEntropyResult Runtime::softmax_cross_entropy(const CrossEntropyArgs& a) {
   constexpr const char* kOp = "softmax_cross_entropy";
   const ChipConfig& cfg = config();
   check_rows_kernel(kOp, vec_, true, dev_.backend(), a.rows, a.cols, cross_entropy_max_cols(),
-              isa::StoreFormat::kRaw);
+                    isa::StoreFormat::kRaw);
   const CeShape c = check_cross_entropy(kOp, cfg, a);
   using namespace isa::vec;
   const uint32_t D = cfg.dim, half = cfg.acc_rows / 2;
@@ -421,8 +425,8 @@ CrossEntropyResult Runtime::softmax_cross_entropy(const CrossEntropyArgs& a) {
 RunStats Runtime::softmax_cross_entropy_backward(const CrossEntropyArgs& a) {
   constexpr const char* kOp = "softmax_cross_entropy_backward";
   const ChipConfig& cfg = config();
-  check_rows_kernel(kOp, vec_, vec_divsqrt_, dev_.backend(), a.rows, a.cols, cross_entropy_max_cols(),
-              a.out);
+  check_rows_kernel(kOp, vec_, vec_divsqrt_, dev_.backend(), a.rows, a.cols,
+                    cross_entropy_max_cols(), a.out);
   if (!std::isfinite(a.dloss)) bad(kOp, "dloss must be finite");
   const CeShape c = check_cross_entropy(kOp, cfg, a);
   const uint64_t ob = isa::format_bytes(a.out);
@@ -471,8 +475,8 @@ RunStats Runtime::softmax_cross_entropy_backward(const CrossEntropyArgs& a) {
       s.vec(z);
       i = j;
     }
-    s.store(store_acc(a.dlogits.addr + uint64_t(r0) * a.cols * ob, m, a.cols,
-                      uint32_t(a.cols * ob), X, a.out));
+    s.store(store_acc(a.dlogits.addr + uint64_t(r0) * a.cols * ob, m, a.cols, uint32_t(a.cols * ob),
+                      X, a.out));
   }
   return run(s);
 }

@@ -721,8 +721,9 @@ TEST(NnKernels, Refusals) {
   la.dgamma.addr += 4096;
   la.dbeta.addr += 8192;
   rt.layernorm_backward(la);  // the base case is accepted
-  refuses([&] { auto a = la; a.cols = rt.layernorm_backward_max_cols() + 1; rt.layernorm_backward(a); },
-          "layernorm_backward", "long rows");
+  const uint32_t too_long = rt.layernorm_backward_max_cols() + 1;
+  refuses([&] { auto a = la; a.cols = too_long; rt.layernorm_backward(a); }, "layernorm_backward",
+          "long rows");
   refuses([&] { auto a = la; a.dx = b; rt.layernorm_backward(a); }, "layernorm_backward", "dx = x");
   refuses([&] { auto a = la; a.dgamma = a.dbeta; rt.layernorm_backward(a); }, "layernorm_backward",
           "dgamma = dbeta");

@@ -197,47 +197,6 @@ void random_streams(const char* config, int streams, int per_stream) {
 TEST(ChipVec, RandomCommandsTiny) { random_streams("tiny", 6, 12); }
 TEST(ChipVec, RandomCommandsDefault) { random_streams("default", 2, 12); }
 
-// Runtime::softmax over several accumulator blocks (the STORE of one half runs while VEC
-// works on the other), causal, FP16 output: memory, FLAGS and exact PERF as the model.
-TEST(ChipVec, SoftmaxMatchesFunctionalModel) {
-  const uint64_t seed = test::seed();
-  for (const char* config : {"tiny", "default"}) {
-    SCOPED_TRACE(config);
-    const ChipConfig& cfg = find_config(config);
-    const uint32_t cols = 3 * cfg.dim + 5, rows = (cfg.acc_rows / 2) / 4 * 3 / 4 + 3;
-    std::mt19937_64 r(seed);
-    std::vector<float> x(size_t(rows) * cols);
-    std::normal_distribution<float> nd(0.0f, 6.0f);
-    for (auto& v : x) v = nd(r);
-    auto go = [&](Device& d, RunStats* st) {
-      Runtime rt(d);
-      const Buffer bx = rt.alloc(x.size() * 4), by = rt.alloc(x.size() * 2);
-      rt.write(bx, x.data(), x.size() * 4);
-      SoftmaxArgs a;
-      a.rows = rows;
-      a.cols = cols;
-      a.x = bx;
-      a.y = by;
-      a.out = isa::StoreFormat::kFp16;
-      a.scale = 0.25f;
-      a.causal = true;
-      *st = rt.softmax(a);
-      return rt.read(by);
-    };
-    const std::unique_ptr<Device> chip = make_sim(config, bus_options(seed));
-    FuncDevice func(cfg, test::func_options(seed));
-    RunStats sc, sf;
-    const std::vector<uint8_t> yc = go(*chip, &sc), yf = go(func, &sf);
-    EXPECT_EQ(yc, yf) << "softmax output differs";
-    EXPECT_EQ(sc.flags, sf.flags);
-    for (uint32_t k : {isa::kPerfFetched, isa::kPerfBytesRead, isa::kPerfBytesWritten}) {
-      EXPECT_EQ(sc.perf[k], sf.perf[k]) << "PERF[" << k << "]";
-    }
-    std::cout << "[ cycles   ] " << config << " softmax " << rows << "x" << cols << ": "
-              << sc.cycles << " simulated, " << sc.commands << " commands" << std::endl;
-  }
-}
-
 // The byte images a run leaves (its outputs, read back) and its counters, on the chip and
 // on the functional model: equal bytes, FLAGS and the fetch / traffic PERF counters.
 void expect_same_run(const char* config, const char* what, uint64_t seed,
@@ -256,6 +215,34 @@ void expect_same_run(const char* config, const char* what, uint64_t seed,
   }
   std::cout << "[ cycles   ] " << config << " " << what << ": " << sc.cycles << " simulated, "
             << sc.commands << " commands" << std::endl;
+}
+
+// Runtime::softmax over several accumulator blocks (the STORE of one half runs while VEC
+// works on the other), causal, FP16 output: memory, FLAGS and exact PERF as the model.
+TEST(ChipVec, SoftmaxMatchesFunctionalModel) {
+  const uint64_t seed = test::seed();
+  for (const char* config : {"tiny", "default"}) {
+    const ChipConfig& cfg = find_config(config);
+    const uint32_t cols = 3 * cfg.dim + 5, rows = (cfg.acc_rows / 2) / 4 * 3 / 4 + 3;
+    std::mt19937_64 r(seed);
+    std::vector<float> x(size_t(rows) * cols);
+    std::normal_distribution<float> nd(0.0f, 6.0f);
+    for (auto& v : x) v = nd(r);
+    expect_same_run(config, "softmax", seed, [&](Runtime& rt, RunStats* st) {
+      const Buffer bx = rt.alloc(x.size() * 4), by = rt.alloc(x.size() * 2);
+      rt.write(bx, x.data(), x.size() * 4);
+      SoftmaxArgs a;
+      a.rows = rows;
+      a.cols = cols;
+      a.x = bx;
+      a.y = by;
+      a.out = isa::StoreFormat::kFp16;
+      a.scale = 0.25f;
+      a.causal = true;
+      *st = rt.softmax(a);
+      return rt.read(by);
+    });
+  }
 }
 
 std::vector<float> normal_floats(uint64_t seed, size_t n, float mean, float sd) {

@@ -18,25 +18,6 @@ namespace {
 
 constexpr float kFltMax = std::numeric_limits<float>::max();
 
-// Releases scratch buffers of one call, whatever happens.
-class Scratch {
- public:
-  explicit Scratch(Runtime& rt) : rt_(rt) {}
-  ~Scratch() {
-    for (const Buffer& b : bufs_) rt_.free(b);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  Buffer alloc(size_t bytes) {
-    bufs_.push_back(rt_.alloc(bytes));
-    return bufs_.back();
-  }
-
- private:
-  Runtime& rt_;
-  std::vector<Buffer> bufs_;
-};
-
 // Accumulator and scratchpad rows of one tile of the forward pass (docs/attention.md).
 struct FwdRows {
   uint64_t acc_half = 0, spad = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Internal helpers shared by the runtime's vector kernels (vec_ops.cpp, nn_ops.cpp,
-// attention.cpp): argument errors, accumulator blocking, LOAD/STORE/VEC builders.
+// attention.cpp): argument errors, accumulator blocking, LOAD/STORE/VEC builders, scratch
+// buffers.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "tessera/runtime.hpp"
 
@@ -104,5 +106,23 @@ inline isa::StoreCmd store_acc(uint64_t host, uint32_t rows, uint32_t cols, uint
   return st;
 }
 
+// Releases scratch buffers of one call, whatever happens.
+class Scratch {
+ public:
+  explicit Scratch(Runtime& rt) : rt_(rt) {}
+  ~Scratch() {
+    for (const Buffer& b : bufs_) rt_.free(b);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  Buffer alloc(size_t bytes) {
+    bufs_.push_back(rt_.alloc(bytes));
+    return bufs_.back();
+  }
+
+ private:
+  Runtime& rt_;
+  std::vector<Buffer> bufs_;
+};
 
 }  // namespace tessera::kernel

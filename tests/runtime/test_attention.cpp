@@ -18,20 +18,12 @@
 #include "tessera/reference/vec.hpp"
 #include "tessera/runtime.hpp"
 #include "test_util.hpp"
+#include "vec_check.hpp"
 
 namespace tessera::test {
 namespace {
 
-struct Rig {
-  explicit Rig(const ChipConfig& cfg) : dev(cfg), rt(dev, opts()) {}
-  static RuntimeOptions opts() {
-    RuntimeOptions o;
-    o.reset_on_error = false;
-    return o;
-  }
-  FuncDevice dev;
-  Runtime rt;
-};
+using Rig = VecRig;
 
 golden::Fmt16 fmt16(isa::Dtype dt) {
   return dt == isa::Dtype::kBf16 ? golden::Fmt16::kBf16 : golden::Fmt16::kFp16;
@@ -135,28 +127,6 @@ FwdOut run_forward(Rig& g, const Case& c, const Tensor& q, const Tensor& k, cons
   return out;
 }
 
-// Every element within its tolerance (NaN tolerance or reference: NaN required).
-size_t compare(const char* what, const std::vector<float>& got, const std::vector<double>& ref,
-               const std::vector<double>& tol, const std::string& ctx) {
-  size_t bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const double err = std::fabs(double(got[i]) - ref[i]);
-    bool ok;
-    if (std::isnan(ref[i]) || std::isnan(tol[i])) {
-      ok = std::isnan(got[i]);
-    } else if (std::isinf(ref[i])) {
-      ok = double(got[i]) == ref[i];
-    } else {
-      ok = err <= tol[i];
-    }
-    if (!ok && bad++ < 8) {
-      ADD_FAILURE() << ctx << ": " << what << "[" << i << "] = " << got[i] << ", reference "
-                    << ref[i] << ", |err| " << err << " > tolerance " << tol[i];
-    }
-  }
-  return bad;
-}
-
 // FLAGS may hold NX and UF (e^(S - m) underflows for far-below-max scores), nothing else.
 void check_forward(Rig& g, const Case& c, std::mt19937_64& r) {
   const size_t nq = size_t(c.heads) * c.seq_q * c.d, nk = size_t(c.heads) * c.seq_k * c.d;
@@ -169,8 +139,8 @@ void check_forward(Rig& g, const Case& c, std::mt19937_64& r) {
   const ref::AttnFwd tol = ref::attention_forward_tolerance(
       q.values, k.values, v.values, s, model(c.dt, f.st.plan.block_k));
   const std::string ctx = name(c) + " (" + f.st.plan.describe() + ")";
-  EXPECT_EQ(compare("O", f.o, ref.o, tol.o, ctx), 0u) << ctx;
-  EXPECT_EQ(compare("lse", f.lse, ref.lse, tol.lse, ctx), 0u) << ctx;
+  EXPECT_EQ(count_outside_tol("O", f.o, ref.o, tol.o, ctx), 0u) << ctx;
+  EXPECT_EQ(count_outside_tol("lse", f.lse, ref.lse, tol.lse, ctx), 0u) << ctx;
   const uint32_t allowed = uint32_t(golden::kFlagNx) | uint32_t(golden::kFlagUf);
   EXPECT_EQ(f.st.run.flags & ~allowed, 0u) << ctx << ": FLAGS " << f.st.run.flags;
 }
@@ -298,9 +268,9 @@ void check_backward(Rig& g, const Case& c, std::mt19937_64& r) {
   const ref::AttnBwd tol = ref::attention_backward_tolerance(
       q.values, k.values, v.values, o, dout.values, lsed, s, model(c.dt, st.plan.block_k));
   const std::string ctx = name(c) + " backward (" + st.plan.describe() + ")";
-  EXPECT_EQ(compare("dQ", dq, ref.dq, tol.dq, ctx), 0u) << ctx;
-  EXPECT_EQ(compare("dK", dk, ref.dk, tol.dk, ctx), 0u) << ctx;
-  EXPECT_EQ(compare("dV", dv, ref.dv, tol.dv, ctx), 0u) << ctx;
+  EXPECT_EQ(count_outside_tol("dQ", dq, ref.dq, tol.dq, ctx), 0u) << ctx;
+  EXPECT_EQ(count_outside_tol("dK", dk, ref.dk, tol.dk, ctx), 0u) << ctx;
+  EXPECT_EQ(count_outside_tol("dV", dv, ref.dv, tol.dv, ctx), 0u) << ctx;
   const uint32_t allowed = uint32_t(golden::kFlagNx) | uint32_t(golden::kFlagUf);
   EXPECT_EQ(st.run.flags & ~allowed, 0u) << ctx << ": FLAGS " << st.run.flags;
 }

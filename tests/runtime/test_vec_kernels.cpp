@@ -17,20 +17,12 @@
 #include "tessera/reference/vec.hpp"
 #include "tessera/runtime.hpp"
 #include "test_util.hpp"
+#include "vec_check.hpp"
 
 namespace tessera::test {
 namespace {
 
-struct Rig {
-  explicit Rig(const ChipConfig& cfg) : dev(cfg), rt(dev, opts()) {}
-  static RuntimeOptions opts() {
-    RuntimeOptions o;
-    o.reset_on_error = false;
-    return o;
-  }
-  FuncDevice dev;
-  Runtime rt;
-};
+using Rig = VecRig;
 
 struct SoftmaxCase {
   uint32_t rows, cols;
@@ -304,20 +296,6 @@ LnResult run_layernorm(Rig& g, uint32_t rows, uint32_t cols, const std::vector<f
   return r;
 }
 
-size_t count_outside(const std::vector<float>& got, const std::vector<double>& ref,
-                     const std::vector<double>& tol, const char* what) {
-  size_t bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const double err = std::fabs(double(got[i]) - ref[i]);
-    const bool ok = std::isnan(ref[i]) ? std::isnan(got[i]) : err <= tol[i];
-    if (!ok && bad++ < 5) {
-      ADD_FAILURE() << what << "[" << i << "] = " << got[i] << ", reference " << ref[i]
-                    << ", |err| " << err << " > tolerance " << tol[i];
-    }
-  }
-  return bad;
-}
-
 TEST(VecLayerNorm, RandomShapesMatchReference) {
   std::mt19937_64 r(seed());
   for (const char* cfg : {"tiny", "default"}) {
@@ -341,9 +319,9 @@ TEST(VecLayerNorm, RandomShapesMatchReference) {
         const ref::LayerNormFwdTol tol =
             ref::layernorm_forward_tolerance(xm, gd, bd, eps);
         SCOPED_TRACE(std::string(cfg) + " " + std::to_string(rows) + "x" + std::to_string(cols));
-        EXPECT_EQ(count_outside(got.y, ref.y, tol.y, "y"), 0u);
-        EXPECT_EQ(count_outside(got.mean, ref.mean, tol.mean, "mean"), 0u);
-        EXPECT_EQ(count_outside(got.rstd, ref.rstd, tol.rstd, "rstd"), 0u);
+        EXPECT_EQ(count_outside_tol("y", got.y, ref.y, tol.y, ""), 0u);
+        EXPECT_EQ(count_outside_tol("mean", got.mean, ref.mean, tol.mean, ""), 0u);
+        EXPECT_EQ(count_outside_tol("rstd", got.rstd, ref.rstd, tol.rstd, ""), 0u);
       }
     }
   }
@@ -392,7 +370,7 @@ TEST(VecSoftmaxBackward, RandomShapesMatchReference) {
         const std::vector<double> ref = ref::softmax_rows_backward(ym, dym);
         const std::vector<double> tol = ref::softmax_rows_backward_tolerance(ym, dym);
         SCOPED_TRACE(std::string(cfg) + " " + std::to_string(rows) + "x" + std::to_string(cols));
-        EXPECT_EQ(count_outside(dx, ref, tol, "dx"), 0u);
+        EXPECT_EQ(count_outside_tol("dx", dx, ref, tol, ""), 0u);
       }
     }
   }

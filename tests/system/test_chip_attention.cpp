@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "chip_fixture.hpp"
+#include "rt_util.hpp"
 #include "tessera/func_device.hpp"
 #include "tessera/golden/arith.hpp"
 #include "tessera/runtime.hpp"

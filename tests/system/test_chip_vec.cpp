@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The vector unit on the whole chip: random VEC command streams and Runtime::softmax on the
+// The vector unit on the whole chip: random VEC command streams and the runtime's vector
+// kernels (softmax, GELU, residual add, layer norm backward, cross-entropy) on the
 // simulated ts_top, bit for bit against the functional model (golden::vec_run): the
 // accumulator (stored raw), the scratchpad rows VEC wrote (read back through a GEMM with
 // the identity), FLAGS; under random AXI stalls and latencies, with a STORE draining one
@@ -7,7 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <iostream>
+#include <limits>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -19,19 +23,6 @@
 
 namespace tessera::systest {
 namespace {
-
-DeviceOptions bus_options(uint64_t seed) {
-  std::mt19937_64 r(seed ^ 0x7ec7ec7eull);
-  DeviceOptions o;
-  o.seed = seed;
-  o.ar_stall = double(r() % 60) / 100.0;
-  o.r_stall = double(r() % 60) / 100.0;
-  o.aw_stall = double(r() % 60) / 100.0;
-  o.w_stall = double(r() % 60) / 100.0;
-  o.b_stall = double(r() % 60) / 100.0;
-  o.mem_latency = 1 + unsigned(r() % 100);
-  return o;
-}
 
 uint32_t random_fp32(std::mt19937_64& r) {
   static const uint32_t kSpecial[] = {0u,          0x80000000u, 0x7f800000u, 0xff800000u,
@@ -178,7 +169,7 @@ void random_streams(const char* config, int streams, int per_stream) {
     std::vector<isa::VecCmd> cmds;
     for (int k = 0; k < per_stream; ++k) cmds.push_back(random_vec(r, cfg));
     SCOPED_TRACE("stream seed " + std::to_string(seed));
-    const std::unique_ptr<Device> chip = make_sim(config, bus_options(seed));
+    const std::unique_ptr<Device> chip = make_sim(config, random_bus_options(seed));
     const StreamResult got = run_stream(*chip, cmds, seed);
     FuncDevice func(cfg, test::func_options(seed));
     const StreamResult want = run_stream(func, cmds, seed);
@@ -193,20 +184,38 @@ void random_streams(const char* config, int streams, int per_stream) {
 TEST(ChipVec, RandomCommandsTiny) { random_streams("tiny", 6, 12); }
 TEST(ChipVec, RandomCommandsDefault) { random_streams("default", 2, 12); }
 
+// The byte images a run leaves (its outputs, read back) and its counters, on the chip and
+// on the functional model: equal bytes, FLAGS and the fetch / traffic PERF counters.
+void expect_same_run(const char* config, const char* what, uint64_t seed,
+                     const std::function<std::vector<uint8_t>(Runtime&, RunStats*)>& go) {
+  SCOPED_TRACE(std::string(config) + " " + what);
+  const ChipConfig& cfg = find_config(config);
+  const std::unique_ptr<Device> chip = make_sim(config, random_bus_options(seed));
+  FuncDevice func(cfg, test::func_options(seed));
+  Runtime rc(*chip), rf(func);
+  RunStats sc, sf;
+  const std::vector<uint8_t> bc = go(rc, &sc), bf = go(rf, &sf);
+  EXPECT_EQ(bc, bf) << what << " output differs";
+  EXPECT_EQ(sc.flags, sf.flags);
+  for (uint32_t k : {isa::kPerfFetched, isa::kPerfBytesRead, isa::kPerfBytesWritten}) {
+    EXPECT_EQ(sc.perf[k], sf.perf[k]) << "PERF[" << k << "]";
+  }
+  std::cout << "[ cycles   ] " << config << " " << what << ": " << sc.cycles << " simulated, "
+            << sc.commands << " commands" << std::endl;
+}
+
 // Runtime::softmax over several accumulator blocks (the STORE of one half runs while VEC
 // works on the other), causal, FP16 output: memory, FLAGS and exact PERF as the model.
 TEST(ChipVec, SoftmaxMatchesFunctionalModel) {
   const uint64_t seed = test::seed();
   for (const char* config : {"tiny", "default"}) {
-    SCOPED_TRACE(config);
     const ChipConfig& cfg = find_config(config);
     const uint32_t cols = 3 * cfg.dim + 5, rows = (cfg.acc_rows / 2) / 4 * 3 / 4 + 3;
     std::mt19937_64 r(seed);
     std::vector<float> x(size_t(rows) * cols);
     std::normal_distribution<float> nd(0.0f, 6.0f);
     for (auto& v : x) v = nd(r);
-    auto go = [&](Device& d, RunStats* st) {
-      Runtime rt(d);
+    expect_same_run(config, "softmax", seed, [&](Runtime& rt, RunStats* st) {
       const Buffer bx = rt.alloc(x.size() * 4), by = rt.alloc(x.size() * 2);
       rt.write(bx, x.data(), x.size() * 4);
       SoftmaxArgs a;
@@ -219,18 +228,189 @@ TEST(ChipVec, SoftmaxMatchesFunctionalModel) {
       a.causal = true;
       *st = rt.softmax(a);
       return rt.read(by);
-    };
-    const std::unique_ptr<Device> chip = make_sim(config, bus_options(seed));
-    FuncDevice func(cfg, test::func_options(seed));
-    RunStats sc, sf;
-    const std::vector<uint8_t> yc = go(*chip, &sc), yf = go(func, &sf);
-    EXPECT_EQ(yc, yf) << "softmax output differs";
-    EXPECT_EQ(sc.flags, sf.flags);
-    for (uint32_t k : {isa::kPerfFetched, isa::kPerfBytesRead, isa::kPerfBytesWritten}) {
-      EXPECT_EQ(sc.perf[k], sf.perf[k]) << "PERF[" << k << "]";
+    });
+  }
+}
+
+std::vector<float> normal_floats(uint64_t seed, size_t n, float mean, float sd) {
+  std::mt19937_64 r(seed);
+  std::normal_distribution<float> nd(mean, sd);
+  std::vector<float> v(n);
+  for (auto& x : v) x = nd(r);
+  return v;
+}
+
+Buffer put_floats(Runtime& rt, const std::vector<float>& v) {
+  const Buffer b = rt.alloc(v.size() * 4);
+  rt.write(b, v.data(), v.size() * 4);
+  return b;
+}
+
+// Appends the bytes of buffer b to out.
+void append(Runtime& rt, const Buffer& b, size_t bytes, std::vector<uint8_t>& out) {
+  std::vector<uint8_t> v(bytes);
+  rt.read(b, v.data(), bytes);
+  out.insert(out.end(), v.begin(), v.end());
+}
+
+// GELU forward (FP32 and BF16 outputs) and backward (two elementwise blocks on tiny), with
+// x spread past the clamp and exp's overflow (and +-Inf, NaN) on the chip as on the model.
+TEST(ChipVec, GeluMatchesFunctionalModel) {
+  const uint64_t seed = test::seed();
+  for (const char* config : {"tiny", "default"}) {
+    const ChipConfig& cfg = find_config(config);
+    const uint32_t rows = 20, cols = 3 * cfg.dim + 5;
+    const size_t n = size_t(rows) * cols;
+    std::vector<float> x = normal_floats(seed, n, 0.0f, 8.0f);
+    x[0] = std::numeric_limits<float>::infinity();
+    x[1] = -std::numeric_limits<float>::infinity();
+    x[2] = std::numeric_limits<float>::quiet_NaN();
+    x[3] = -30.0f;
+    const std::vector<float> dy = normal_floats(seed + 1, n, 0.0f, 1.0f);
+    for (isa::StoreFormat f : {isa::StoreFormat::kRaw, isa::StoreFormat::kBf16}) {
+      expect_same_run(config, "gelu", seed, [&](Runtime& rt, RunStats* st) {
+        const Buffer bx = put_floats(rt, x), by = rt.alloc(n * 4);
+        GeluArgs a;
+        a.rows = rows;
+        a.cols = cols;
+        a.x = bx;
+        a.y = by;
+        a.out = f;
+        *st = rt.gelu(a);
+        std::vector<uint8_t> out;
+        append(rt, by, n * isa::format_bytes(f), out);
+        return out;
+      });
     }
-    std::cout << "[ cycles   ] " << config << " softmax " << rows << "x" << cols << ": "
-              << sc.cycles << " simulated, " << sc.commands << " commands" << std::endl;
+    expect_same_run(config, "gelu_backward", seed, [&](Runtime& rt, RunStats* st) {
+      const Buffer bx = put_floats(rt, x), bdy = put_floats(rt, dy), bdx = rt.alloc(n * 4);
+      GeluBackwardArgs a;
+      a.rows = rows;
+      a.cols = cols;
+      a.x = bx;
+      a.dy = bdy;
+      a.dx = bdx;
+      *st = rt.gelu_backward(a);
+      std::vector<uint8_t> out;
+      append(rt, bdx, n * 4, out);
+      return out;
+    });
+  }
+}
+
+TEST(ChipVec, ResidualAddMatchesFunctionalModel) {
+  const uint64_t seed = test::seed();
+  for (const char* config : {"tiny", "default"}) {
+    const ChipConfig& cfg = find_config(config);
+    const uint32_t rows = 7, cols = 2 * cfg.dim + 3;
+    const size_t n = size_t(rows) * cols;
+    const std::vector<float> x = normal_floats(seed, n, 0.0f, 50.0f);
+    const std::vector<float> r = normal_floats(seed + 1, n, 0.0f, 50.0f);
+    expect_same_run(config, "residual_add", seed, [&](Runtime& rt, RunStats* st) {
+      const Buffer bx = put_floats(rt, x), br = put_floats(rt, r), by = rt.alloc(n * 2);
+      ResidualAddArgs a;
+      a.rows = rows;
+      a.cols = cols;
+      a.x = bx;
+      a.r = br;
+      a.y = by;
+      a.out = isa::StoreFormat::kFp16;
+      *st = rt.residual_add(a);
+      std::vector<uint8_t> out;
+      append(rt, by, n * 2, out);
+      return out;
+    });
+  }
+}
+
+// Layer norm forward then backward (two row blocks on tiny: the dgamma / dbeta row sums by
+// halving and their fold across blocks): dx, dgamma, dbeta.
+TEST(ChipVec, LayerNormBackwardMatchesFunctionalModel) {
+  const uint64_t seed = test::seed();
+  for (const char* config : {"tiny", "default"}) {
+    const ChipConfig& cfg = find_config(config);
+    const uint32_t rows = 9, cols = 2 * cfg.dim + 1;
+    const size_t n = size_t(rows) * cols;
+    const std::vector<float> x = normal_floats(seed, n, 0.5f, 3.0f);
+    const std::vector<float> dy = normal_floats(seed + 1, n, 0.0f, 1.0f);
+    const std::vector<float> gamma = normal_floats(seed + 2, cols, 1.0f, 0.5f);
+    const std::vector<float> beta(cols, 0.0f);
+    expect_same_run(config, "layernorm_backward", seed, [&](Runtime& rt, RunStats* st) {
+      const Buffer bx = put_floats(rt, x), bdy = put_floats(rt, dy), bg = put_floats(rt, gamma),
+                   bb = put_floats(rt, beta), by = rt.alloc(n * 4), bm = rt.alloc(rows * 4),
+                   brs = rt.alloc(rows * 4), bdx = rt.alloc(n * 4), bdg = rt.alloc(cols * 4),
+                   bdb = rt.alloc(cols * 4);
+      LayerNormArgs f;
+      f.rows = rows;
+      f.cols = cols;
+      f.x = bx;
+      f.gamma = bg;
+      f.beta = bb;
+      f.y = by;
+      f.mean = bm;
+      f.rstd = brs;
+      rt.layernorm(f);
+      LayerNormBackwardArgs a;
+      a.rows = rows;
+      a.cols = cols;
+      a.x = bx;
+      a.gamma = bg;
+      a.mean = bm;
+      a.rstd = brs;
+      a.dy = bdy;
+      a.dx = bdx;
+      a.dgamma = bdg;
+      a.dbeta = bdb;
+      *st = rt.layernorm_backward(a);
+      std::vector<uint8_t> out;
+      append(rt, bdx, n * 4, out);
+      append(rt, bdg, cols * 4, out);
+      append(rt, bdb, cols * 4, out);
+      return out;
+    });
+  }
+}
+
+// Cross-entropy forward (per-row loss and mean, from the chip's row max and sum) and
+// backward (the one-hot rows, the ignored rows zeroed), with +Inf and NaN rows.
+TEST(ChipVec, CrossEntropyMatchesFunctionalModel) {
+  const uint64_t seed = test::seed();
+  for (const char* config : {"tiny", "default"}) {
+    const ChipConfig& cfg = find_config(config);
+    const uint32_t rows = 6, cols = 2 * cfg.dim + 3;
+    std::vector<float> z = normal_floats(seed, size_t(rows) * cols, 0.0f, 4.0f);
+    z[cols + 1] = std::numeric_limits<float>::infinity();
+    z[3 * cols + 2] = std::numeric_limits<float>::quiet_NaN();
+    const std::vector<int64_t> labels = {0, 1, -100, 2, int64_t(cols) - 1, -100};
+    expect_same_run(config, "softmax_cross_entropy", seed, [&](Runtime& rt, RunStats* st) {
+      const Buffer bz = put_floats(rt, z);
+      CrossEntropyArgs a;
+      a.rows = rows;
+      a.cols = cols;
+      a.logits = bz;
+      a.labels = labels;
+      const CrossEntropyResult res = rt.softmax_cross_entropy(a);
+      *st = res.stats;
+      std::vector<uint8_t> out(res.loss.size() * 4 + 4);
+      std::memcpy(out.data(), res.loss.data(), res.loss.size() * 4);
+      std::memcpy(out.data() + res.loss.size() * 4, &res.mean, 4);
+      return out;
+    });
+    expect_same_run(config, "softmax_cross_entropy_backward", seed,
+                    [&](Runtime& rt, RunStats* st) {
+                      const Buffer bz = put_floats(rt, z), bd = rt.alloc(z.size() * 4);
+                      CrossEntropyArgs a;
+                      a.rows = rows;
+                      a.cols = cols;
+                      a.logits = bz;
+                      a.labels = labels;
+                      a.dloss = 0.5f;
+                      a.dlogits = bd;
+                      *st = rt.softmax_cross_entropy_backward(a);
+                      std::vector<uint8_t> out;
+                      append(rt, bd, z.size() * 4, out);
+                      return out;
+                    });
   }
 }
 

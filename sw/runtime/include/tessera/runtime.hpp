@@ -235,6 +235,73 @@ struct LayerNormArgs {
   float eps = 1e-5f;
 };
 
+// GELU, tanh form (PyTorch approximate='tanh'), elementwise over rows x cols FP32 x, y in
+// `out`: y = 0.5 x (1 + tanh z), z = k (x + a x^3), evaluated for a unit with exp and
+// reciprocal only (ref::GeluForm::kExpRecip): y = x s, s = 1 / (1 + e^(-2z)). The rows are
+// contiguous, so any cols is taken (the kernel views x as one long vector). Defined
+// extremes: y(+Inf) = +Inf, y(-Inf) = -0, NaN -> NaN; x is first clamped to >= -20
+// (y(-20) is -0 in FP32 already), so no Inf * 0 arises. y may be x itself.
+struct GeluArgs {
+  uint32_t rows = 0, cols = 0;
+  Buffer x, y;
+  isa::StoreFormat out = isa::StoreFormat::kRaw;
+};
+
+// GELU backward: dx = dy * dy/dx(x), kExpRecip form: dy/dx = s + x s q k2 (1 + 3 a x^2),
+// q = e s (= 1 - s), k2 = 2k, e = e^(-2z) saturated at FLT_MAX. x is clamped to [-20, 20]
+// first (beyond, dy/dx is 0 or 1 to FP32 precision), so +-Inf give dx = dy * (1 or ~0).
+// x, dy FP32; dx in `out`; dx may be dy itself.
+struct GeluBackwardArgs {
+  uint32_t rows = 0, cols = 0;
+  Buffer x, dy, dx;
+  isa::StoreFormat out = isa::StoreFormat::kRaw;
+};
+
+// y = x + r elementwise (FP32 in, y in `out`); y may be x or r itself.
+struct ResidualAddArgs {
+  uint32_t rows = 0, cols = 0;
+  Buffer x, r, y;
+  isa::StoreFormat out = isa::StoreFormat::kRaw;
+};
+
+// Layer norm backward (PyTorch's): with xh = (x - mean) rstd and g = dy gamma,
+//   dx = rstd (g - sum(g)/n - xh sum(g xh)/n), dgamma = sum_rows dy xh, dbeta = sum_rows dy.
+// x, dy rows x cols FP32; gamma, dgamma, dbeta cols FP32; mean and rstd rows FP32 (as
+// Runtime::layernorm saved them); dx in `out` (may be dy itself). Division by n is a
+// multiplication by fl(1/n). cols <= Runtime::layernorm_backward_max_cols().
+struct LayerNormBackwardArgs {
+  uint32_t rows = 0, cols = 0;
+  Buffer x, gamma, mean, rstd, dy, dx, dgamma, dbeta;
+  isa::StoreFormat out = isa::StoreFormat::kRaw;
+};
+
+// Softmax cross-entropy with integer labels (PyTorch cross_entropy, reduction='mean'):
+// loss_i = logsumexp(z_i) - z_i[label_i], mean over the rows whose label is not
+// ignore_index; dlogits = dloss / count * (softmax(z_i) - onehot(label_i)), 0 for ignored
+// rows and when every row is ignored (mean = 0 then). logits rows x cols FP32, labels on
+// the host (rows entries, each ignore_index or in [0, cols)). Extremes as
+// ref::softmax_cross_entropy_forward: +Inf logits share the probability (loss log k when
+// the label is one of k +Inf entries, +Inf otherwise), a -Inf label logit gives +Inf, NaN
+// in a row makes that row's loss (and the mean) NaN. cols <= cross_entropy_max_cols().
+struct CrossEntropyArgs {
+  uint32_t rows = 0, cols = 0;
+  Buffer logits;
+  std::vector<int64_t> labels;
+  int64_t ignore_index = -100;
+  // Backward only: the incoming gradient of the mean loss, and dlogits (in `out`; may be
+  // logits itself).
+  float dloss = 1.0f;
+  Buffer dlogits;
+  isa::StoreFormat out = isa::StoreFormat::kRaw;
+};
+
+struct CrossEntropyResult {
+  std::vector<float> loss;  // per row (0 for ignored rows)
+  float mean = 0;
+  uint32_t count = 0;       // rows not ignored
+  RunStats stats;
+};
+
 class Runtime {
  public:
   // Soft-resets the device, programs window 0 = [dram_base, dram_base + dram_size) with
@@ -290,6 +357,20 @@ class Runtime {
   CommandStream build_layernorm(const LayerNormArgs& a) const;
   RunStats layernorm(const LayerNormArgs& a);
   uint32_t layernorm_max_cols() const;
+  RunStats gelu(const GeluArgs& a);
+  RunStats gelu_backward(const GeluBackwardArgs& a);
+  RunStats residual_add(const ResidualAddArgs& a);
+  CommandStream build_gelu(const GeluArgs& a) const;
+  CommandStream build_gelu_backward(const GeluBackwardArgs& a) const;
+  CommandStream build_residual_add(const ResidualAddArgs& a) const;
+  CommandStream build_layernorm_backward(const LayerNormBackwardArgs& a) const;
+  RunStats layernorm_backward(const LayerNormBackwardArgs& a);
+  uint32_t layernorm_backward_max_cols() const;
+  // The forward pass runs the row max and sum on the chip and the log on the host (the
+  // vector unit has no log): loss = fl(fl(log l) - fl(z_label - m)).
+  CrossEntropyResult softmax_cross_entropy(const CrossEntropyArgs& a);
+  RunStats softmax_cross_entropy_backward(const CrossEntropyArgs& a);
+  uint32_t cross_entropy_max_cols() const;
   bool has_vec() const { return vec_; }
   bool has_vec_divsqrt() const { return vec_divsqrt_; }
 

@@ -872,8 +872,10 @@ std::vector<double> gelu_tanh_backward_tolerance(const std::vector<double>& x,
 // non-negative terms (S >= 1, d_y <= 0):
 //   |L_hat - L| <= E_L = E_log + u |d_y| + u (L + E_log + u |d_y|),
 //   |mean_hat - mean| <= (sum E_L + gamma_(count+1) sum (L + E_L)) / count.
-// Rows with +-Inf (finite reference values log k / +Inf) must match exactly (tolerance
-// u * loss for log k, 0 for Inf); NaN rows: NaN.
+// Rows with +Inf logits or a non-finite loss are special (-Inf entries elsewhere are
+// covered by the softmax bound: their e is exactly 0): +Inf counts as the largest finite
+// value, so m - z = 0 on the k +Inf entries, S = k exactly and L = log_hw(k) - 0, within
+// L ((1 + log_rel)(1 + u) - 1); an infinite loss must be exactly +Inf; NaN rows: NaN.
 CrossEntropyTol softmax_cross_entropy_forward_tolerance(const MatIn& logits,
                                                         const std::vector<int64_t>& labels,
                                                         int64_t ignore_index,
@@ -889,11 +891,11 @@ CrossEntropyTol softmax_cross_entropy_forward_tolerance(const MatIn& logits,
     for (size_t i = 0; i < rows; ++i) {
       if (labels[i] == ignore_index) continue;
       const double* z = logits.data + i * logits.ld;
-      bool special = false;
-      for (size_t j = 0; j < n; ++j) special = special || !std::isfinite(z[j]);
       const double L = ref.loss[i];
+      bool special = !std::isfinite(L);
+      for (size_t j = 0; j < n; ++j) special = special || std::isnan(z[j]) || z[j] == kInf;
       if (special) {
-        b[i] = std::isnan(L) ? kNaN : (std::isinf(L) ? 0.0 : u * L);
+        b[i] = std::isnan(L) ? kNaN : (std::isinf(L) ? 0.0 : L * ((1 + fm.log_rel) * (1 + u) - 1));
         nan = nan || std::isnan(L);
         sum_e += std::isinf(L) ? 0.0 : b[i];
         sum_l += L;
@@ -925,6 +927,10 @@ CrossEntropyTol softmax_cross_entropy_forward_tolerance(const MatIn& logits,
 // q = fl(p - [j == y]) (exact for j != y), d = fl(s q). With the softmax bound E_p:
 //   E_q = E_p (+ u (|q| + E_p) for j == y), |d_hat - d| <= |s| (E_q (1 + gamma_3) +
 //   gamma_3 |q|) + eta (s rounded twice, the product once).
+// Rows with +Inf logits: the k +Inf entries have e = 1 and the others e = 0 exactly
+// (+Inf counts as the largest finite value), so p_hat = fl(1/k) or 0: E_p = u p, then
+// the same steps (a row of only -Inf has p = 0: E_p = 0). -Inf entries beside finite ones
+// are covered by the softmax bound (e = 0 exactly).
 std::vector<double> softmax_cross_entropy_backward_tolerance(const MatIn& logits,
                                                              const std::vector<int64_t>& labels,
                                                              int64_t ignore_index, double dloss,
@@ -941,14 +947,22 @@ std::vector<double> softmax_cross_entropy_backward_tolerance(const MatIn& logits
     for (size_t i = 0; i < rows; ++i) {
       if (labels[i] == ignore_index) continue;
       const double* z = logits.data + i * logits.ld;
-      bool special = false;
-      for (size_t j = 0; j < n; ++j) special = special || !std::isfinite(z[j]);
+      bool special = true, nan = false;  // special: a +Inf entry, or every entry -Inf
+      for (size_t j = 0; j < n; ++j) special = special && z[j] == -kInf;
+      for (size_t j = 0; j < n; ++j) {
+        special = special || z[j] == kInf;
+        nan = nan || std::isnan(z[j]);
+      }
       softmax_row(z, n, p.data());
-      if (special) {
-        for (size_t j = 0; j < n; ++j) b[i * n + j] = std::isnan(p[j]) ? kNaN : u * s * p[j];
+      if (nan) {
+        for (size_t j = 0; j < n; ++j) b[i * n + j] = kNaN;
         continue;
       }
-      softmax_row_bound(z, n, false, fm, ep.data());
+      if (special) {
+        for (size_t j = 0; j < n; ++j) ep[j] = u * p[j];
+      } else {
+        softmax_row_bound(z, n, false, fm, ep.data());
+      }
       for (size_t j = 0; j < n; ++j) {
         const bool hit = j == size_t(labels[i]);
         const double q = std::fabs(p[j] - (hit ? 1.0 : 0.0));

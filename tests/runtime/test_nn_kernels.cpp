@@ -573,8 +573,8 @@ TEST(NnCrossEntropy, LongestRows) {
   EXPECT_EQ(check_ce_backward(rows, cols, z, labels, 1.0f, got.dlogits, "longest"), 0u);
 }
 
-// The extremes, one batch each so that the mean of one does not hide another's; four
-// counted rows (dloss / count exact, see the report on the special-row tolerance).
+// The extremes, one batch each so that the mean of one does not hide another's; three
+// or four counted rows (dloss / count inexact or exact).
 TEST(NnCrossEntropy, Extremes) {
   VecRig g(find_config("tiny"));
   const uint32_t cols = 6;
@@ -591,6 +591,12 @@ TEST(NnCrossEntropy, Extremes) {
       {"+Inf logits",
        {kInf, 0, kInf, 1, 2, 3,  kInf, 0, kInf, 1, 2, 3,  kInf, 0, 1, 2, 3, 4,  1, 2, 3, 4, 5, 6},
        {0, 1, 0, 5}},
+      {"three +Inf, count 3",
+       {kInf, 0, kInf, 1, kInf, 3,  kInf, kInf, kInf, 1, 2, 3,  1, -kInf, 3, -kInf, 5, 6},
+       {2, 4, 0}},
+      {"-Inf beside finite",
+       {-kInf, 0, 1, 2, 3, 4,  1, -kInf, 2, -kInf, 3, -kInf,  1, 2, 3, 4, 5, -kInf},
+       {1, 4, 3}},
       {"-Inf label",
        {-kInf, 0, 1, 2, 3, 4,  -kInf, -kInf, -kInf, -kInf, -kInf, -kInf,  1, 2, 3, 4, 5, 6,
         0, 0, 0, 0, 0, 0},
@@ -627,14 +633,14 @@ TEST(NnCrossEntropy, Extremes) {
   EXPECT_EQ(inf.fwd.mean, kInf);
   EXPECT_EQ(inf.dlogits[0], -0.125f);                // (1/2 - 1) / 4
   EXPECT_EQ(inf.dlogits[2], 0.125f);                 // 1/2 / 4
-  const CeRun nan = run_ce(g.rt, 4, cols, batches[3].z, batches[3].labels, 1.0f);
+  const CeRun nan = run_ce(g.rt, 4, cols, batches[5].z, batches[5].labels, 1.0f);
   EXPECT_TRUE(std::isnan(nan.fwd.mean));
   EXPECT_FALSE(std::isnan(nan.fwd.loss[1]));
   EXPECT_EQ(nan.fwd.loss[2], 0.0f);
-  const CeRun none = run_ce(g.rt, 2, cols, batches[5].z, batches[5].labels, 1.0f);
+  const CeRun none = run_ce(g.rt, 2, cols, batches[7].z, batches[7].labels, 1.0f);
   EXPECT_EQ(none.fwd.count, 0u);
   EXPECT_EQ(none.fwd.mean, 0.0f);
-  const CeRun ninf = run_ce(g.rt, 4, cols, batches[2].z, batches[2].labels, 1.0f);
+  const CeRun ninf = run_ce(g.rt, 4, cols, batches[4].z, batches[4].labels, 1.0f);
   EXPECT_EQ(ninf.fwd.loss[0], kInf);
   EXPECT_EQ(ninf.fwd.loss[1], kInf);
 }

@@ -1015,12 +1015,16 @@ AttnFwd attention_forward_tolerance(const std::vector<double>& q, const std::vec
     b.o.assign(s.heads * hq, 0.0);
     b.lse.assign(s.heads * s.seq_q, 0.0);
     std::vector<double> sc(s.seq_k), es(s.seq_k), tau(s.seq_k), taus(s.seq_k);
+    std::vector<size_t> keys;
     for (size_t h = 0; h < s.heads; ++h) {
       for (size_t i = 0; i < s.seq_q; ++i) {
         const size_t n = row_len(i, s.seq_k, s.causal);
         const double* qi = &q[h * hq + i * d];
+        // Keys whose score is -Inf are excluded exactly (the chip's e^(-FLT_MAX - m) is 0)
+        // as long as another key's score is not -Inf; they are left out of the sums.
         bool special = false;
         double em = 0, m = -kInf;
+        keys.clear();
         for (size_t j = 0; j < n; ++j) {
           const double* kj = &k[h * hk + j * d];
           double dot = 0, a = 0;
@@ -1030,12 +1034,14 @@ AttnFwd attention_forward_tolerance(const std::vector<double>& q, const std::vec
           }
           sc[j] = s.scale * dot;
           es[j] = gamma_n(double(d) + 2, u) * std::fabs(s.scale) * a;
+          if (sc[j] == -kInf) continue;
+          keys.push_back(j);
           special = special || !std::isfinite(sc[j]) || !std::isfinite(es[j]);
           em = std::max(em, es[j]);
           m = std::max(m, sc[j]);
         }
         const double lse = ref.lse[h * s.seq_q + i];
-        if (special || n == 0) {
+        if (special || keys.empty()) {
           // Non-finite scores or no keys: only the exact special value matches (NaN
           // tolerance for NaN results, 0 otherwise).
           for (size_t c = 0; c < d; ++c) {
@@ -1047,8 +1053,8 @@ AttnFwd attention_forward_tolerance(const std::vector<double>& q, const std::vec
         const size_t nb = (n + B - 1) / B;
         const double fexp = std::pow(1 + fm.exp_rel, double(nb)) * std::pow(1 + u, double(nb) - 1);
         double l = 0, t = 0, tstar = 0;
-        for (size_t j = 0; j < n; ++j) l += std::exp(sc[j] - m);
-        for (size_t j = 0; j < n; ++j) {
+        for (size_t j : keys) l += std::exp(sc[j] - m);
+        for (size_t j : keys) {
           const double dj = m - sc[j];
           tau[j] = fexp * std::exp((es[j] + em) * (1 + gk) + gk * dj) - 1;
           taus[j] = fexp * std::exp(gk * (dj + es[j] + em)) - 1;
@@ -1063,7 +1069,7 @@ AttnFwd attention_forward_tolerance(const std::vector<double>& q, const std::vec
         const double gka = gamma_n(KA, u);
         for (size_t c = 0; c < d; ++c) {
           double nc = 0, va = 0;
-          for (size_t j = 0; j < n; ++j) {
+          for (size_t j : keys) {
             const double vj = std::fabs(v[h * hk + j * d + c]);
             const double pj = std::exp(sc[j] - m) / l;
             nc += pj * vj * ((1 + tau[j]) * (1 + op_u) * (1 + gka) - 1);

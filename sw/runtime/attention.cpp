@@ -341,14 +341,17 @@ AttentionStats Runtime::attention_forward(const AttentionArgs& a) {
   st.dram_bytes = ck.qn + 2 * ck.kn + ck.on + (a.lse ? ck.lsen : 0);
   st.run = run(s);
   if (a.lse) {
-    // lse = fl(m + log l) on the host (the vector unit has no log); l = 0: -Inf.
+    // lse = fl(m + log l) on the host (the vector unit has no log); l = 0: -Inf. A row
+    // max of FLT_MAX is a saturated +Inf (or overflowed) score: lse = +Inf, the limit.
     const size_t n = size_t(a.heads) * a.seq_q;
     std::vector<float> m(n), l(n), lse(n);
     read(ml, m.data(), n * 4);
     read(ml, l.data(), n * 4, n * 4);
+    constexpr float kInf = std::numeric_limits<float>::infinity();
     for (size_t i = 0; i < n; ++i) {
-      lse[i] = l[i] == 0.0f ? -std::numeric_limits<float>::infinity()
-                            : float(double(m[i]) + std::log(double(l[i])));
+      lse[i] = l[i] == 0.0f    ? -kInf
+               : m[i] == kFltMax ? kInf
+                                 : float(double(m[i]) + std::log(double(l[i])));
     }
     write(*a.lse, lse.data(), n * 4);
   }

@@ -217,6 +217,43 @@ TEST(AttentionForward, NanStaysInItsRow) {
   }
 }
 
+// A key whose scores are +-Inf (K row (+Inf, 0, ..., 0)): queries with q_0 > 0 put all
+// their weight on it (O = its V row, lse = +Inf, as the reference's limit), queries with
+// q_0 < 0 exclude it (its score is -Inf); no NaN.
+TEST(AttentionForward, InfiniteScores) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("tiny"));
+  Case c{1, 8, 8, 16, false};
+  const size_t n = size_t(c.seq_q) * c.d;
+  Tensor q = random_tensor(r, c.dt, n, 1.0f), k = random_tensor(r, c.dt, n, 1.0f);
+  const Tensor v = random_tensor(r, c.dt, n, 1.0f);
+  for (uint32_t i = 0; i < c.seq_q; ++i) {
+    q.codes[i * c.d] = i < 4 ? 0x3c00 : 0xbc00;  // q_0 = +1 or -1
+    q.values[i * c.d] = i < 4 ? 1.0 : -1.0;
+  }
+  for (uint32_t e = 0; e < c.d; ++e) {
+    k.codes[3 * c.d + e] = e == 0 ? 0x7c00 : 0;
+    k.values[3 * c.d + e] = e == 0 ? std::numeric_limits<double>::infinity() : 0.0;
+  }
+  const FwdOut f = run_forward(g, c, q, k, v);
+  const float scale = float(1.0 / std::sqrt(double(c.d)));
+  const ref::AttnShape s = shape(c, scale);
+  const ref::AttnFwd ref = ref::attention_forward(q.values, k.values, v.values, s);
+  const ref::AttnFwd tol = ref::attention_forward_tolerance(
+      q.values, k.values, v.values, s, model(c.dt, f.st.plan.block_k));
+  EXPECT_EQ(count_outside_tol("O", f.o, ref.o, tol.o, "infinite scores"), 0u);
+  EXPECT_EQ(count_outside_tol("lse", f.lse, ref.lse, tol.lse, "infinite scores"), 0u);
+  for (uint32_t i = 0; i < c.seq_q; ++i) {
+    EXPECT_EQ(f.lse[i] == std::numeric_limits<float>::infinity(), i < 4) << "row " << i;
+    for (uint32_t e = 0; e < c.d; ++e) {
+      EXPECT_FALSE(std::isnan(f.o[i * c.d + e])) << "row " << i;
+      if (i < 4) {
+        EXPECT_EQ(f.o[i * c.d + e], float(v.values[3 * c.d + e])) << "row " << i;
+      }
+    }
+  }
+}
+
 // Forward (O in dtype, as training keeps it) then backward on the chip; the backward is
 // checked against the reference's backward from the same O, dO and lse.
 void check_backward(Rig& g, const Case& c, std::mt19937_64& r) {

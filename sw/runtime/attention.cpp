@@ -75,8 +75,8 @@ AttentionPlan Runtime::plan_attention(const AttentionArgs& a, bool backward) con
     const FwdRows r = fwd_rows(cfg, bq, bk, d);
     return r.acc_half <= cfg.acc_rows / 2 && r.spad <= cfg.spad_rows;
   };
-  // Estimated exec cycles per useful MAC (the execute queue runs GEMM and VEC one after
-  // the other), over block sizes Dim * 2^i (and the whole sequence when it is shorter).
+  // Estimated exec cycles (the execute queue runs GEMM and VEC one after the other), over
+  // block sizes Dim * 2^i (and the whole sequence when it is shorter).
   auto cands = [&](uint32_t seq, uint32_t fixed) {
     std::vector<uint64_t> c;
     if (fixed) return std::vector<uint64_t>{std::min<uint64_t>(fixed, seq)};
@@ -91,21 +91,25 @@ AttentionPlan Runtime::plan_attention(const AttentionArgs& a, bool backward) con
   for (uint64_t bq : cands(a.seq_q, a.block_q)) {
     for (uint64_t bk : cands(a.seq_k, a.block_k)) {
       if (!fits(bq, bk)) continue;
-      double cyc, macs;
+      double cyc;
       if (backward) {
         cyc = 5 * gemm_cycles(bq, bk, d, D) + 4 * vec_cycles(bq, bk, D) +
               vec_cycles(bq, bk, D, true);
-        macs = 5.0 * double(bq * bk * d);
       } else {
         cyc = 2 * gemm_cycles(bq, bk, d, D) + 2 * vec_cycles(bq, bk, D) +
               vec_cycles(bq, d, D) + 3 * vec_cycles(1, bq, D);
-        macs = 2.0 * double(bq * bk * d);
       }
-      // Per query block: the last passes and the output's store; per key block: K, V loads.
-      const double blocks_q = std::ceil(double(a.seq_q) / double(bq));
-      const double blocks_k = std::ceil(double(a.seq_k) / double(bk));
-      const double cost = (cyc * blocks_q * blocks_k + 200.0 * blocks_q) /
-                          (macs * blocks_q * blocks_k);
+      // The tiles the kernel visits (causal: those with a visible score, the diagonal ones
+      // computed whole), plus per query block the last passes and the output's store. The
+      // useful MACs are the same for every candidate, so the cost is the cycles.
+      const uint64_t blocks_q = (a.seq_q + bq - 1) / bq;
+      uint64_t tiles = 0;
+      for (uint64_t i0 = 0; i0 < a.seq_q; i0 += bq) {
+        const uint64_t j_end = a.causal ? std::min<uint64_t>(a.seq_k, i0 + std::min<uint64_t>(bq, a.seq_q - i0))
+                                        : a.seq_k;
+        tiles += (j_end + bk - 1) / bk;
+      }
+      const double cost = cyc * double(tiles) + 200.0 * double(blocks_q);
       if (best.block_q == 0 || cost < best_cost) {
         best = {uint32_t(bq), uint32_t(bk)};
         best_cost = cost;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_util.hpp"
 #include "commands.hpp"
 #include "tessera/device.hpp"
 #include "tessera/golden/adamw.hpp"
@@ -105,16 +106,9 @@ AdamwOptions parse(const std::vector<std::string>& args, const char* usage, bool
     add("json", po::bool_switch(&o.json), "print one JSON object");
   }
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc;
-      o.help = true;
-      return o;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError{e.what()};
+  if (!parse_args(desc, args, vm)) {
+    o.help = true;
+    return o;
   }
   if (o.n == 0) throw UsageError{"--n must be at least 1"};
   if (!bench && o.steps == 0) throw UsageError{"--steps must be at least 1"};
@@ -145,11 +139,7 @@ AdamwOptions parse(const std::vector<std::string>& args, const char* usage, bool
   if (o.backend != "sim" && o.backend != "func") {
     throw UsageError{"--backend must be sim or func (got '" + o.backend + "')"};
   }
-  try {
-    find_config(o.config);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError{e.what()};
-  }
+  require_config(o.config);
   return o;
 }
 

@@ -73,16 +73,9 @@ AttnOptions parse(const std::vector<std::string>& args, const char* usage, bool 
   add("seed", po::value<uint64_t>(&o.seed)->default_value(1), "random seed of the tensors");
   if (bench) add("json", po::bool_switch(&o.json), "print JSON lines (one per direction)");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc;
-      o.help = true;
-      return o;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError{e.what()};
+  if (!parse_args(desc, args, vm)) {
+    o.help = true;
+    return o;
   }
   if (!vm.count("seq-k")) o.seq_k = o.seq;
   if (o.seq == 0 || o.seq_k == 0 || o.heads == 0 || o.head_dim == 0) {
@@ -98,11 +91,7 @@ AttnOptions parse(const std::vector<std::string>& args, const char* usage, bool 
   if (o.backend != "sim" && o.backend != "func") {
     throw UsageError{"--backend must be sim or func (got '" + o.backend + "')"};
   }
-  try {
-    find_config(o.config);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError{e.what()};
-  }
+  require_config(o.config);
   return o;
 }
 

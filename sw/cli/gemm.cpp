@@ -92,16 +92,9 @@ GemmOptions parse(const std::vector<std::string>& args, const char* usage, bool 
   add("seed", po::value<uint64_t>(&o.seed)->default_value(1), "random seed of the operands");
   if (bench) add("json", po::bool_switch(&o.json), "print one JSON object");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc;
-      o.help = true;
-      return o;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError{e.what()};
+  if (!parse_args(desc, args, vm)) {
+    o.help = true;
+    return o;
   }
   if (o.m == 0 || o.n == 0 || o.k == 0) throw UsageError{"--m, --n and --k must be at least 1"};
   if (o.m > 65535 || o.n > 65535 || o.k > 65535) {
@@ -114,11 +107,7 @@ GemmOptions parse(const std::vector<std::string>& args, const char* usage, bool 
     throw UsageError{"--backend must be sim, func or serial:<tty> (got '" + o.backend + "')"};
   }
   if (!o.trace.empty() && o.backend != "sim") throw UsageError{"--trace needs --backend sim"};
-  try {
-    find_config(o.config);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError{e.what()};
-  }
+  require_config(o.config);
   const bool is_int = o.dtype == "int8";
   if (is_int && (o.out == "fp16" || o.out == "bf16")) {
     throw UsageError{"--dtype int8 outputs raw or int8"};
@@ -433,22 +422,11 @@ int demo(const std::vector<std::string>& args) {
       "sim (default if built), func or serial:<tty>")(
       "seed", po::value<uint64_t>(&seed)->default_value(1), "random seed of the operands");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError{e.what()};
+  if (!parse_args(desc, args, vm)) {
+    return 0;
   }
   if (size == 0 || size > 4096) throw UsageError{"--size must be in [1, 4096]"};
-  try {
-    find_config(config);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError{e.what()};
-  }
+  require_config(config);
   if (backend.empty()) backend = backend_available("sim") ? "sim" : "func";
   if (!backend_name_ok(backend)) throw UsageError{"--backend must be sim, func or serial:<tty>"};
 

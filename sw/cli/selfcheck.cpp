@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "arith_units.hpp"
+#include "cli_util.hpp"
 #include "commands.hpp"
 
 namespace tessera::cli {
@@ -73,16 +74,7 @@ Options parse(const std::vector<std::string>& args, const char* usage, uint64_t 
       "seed,s", po::value<uint64_t>(&o.seed)->default_value(1), "random seed (replayable)");
   if (allow_json) desc.add_options()("json", po::bool_switch(&o.json), "print JSON lines");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError{e.what()};
-  }
-  if (vm.count("help")) {
-    std::cout << desc;
-    o.help = true;
-  }
+  o.help = !parse_args(desc, args, vm);
   if (!o.help && o.vectors == 0) throw UsageError{"--vectors must be at least 1"};
   return o;
 }

@@ -142,6 +142,7 @@ module ts_ctrl #(
   // Opcodes, error and unit codes, CSR addresses and bits: ts_isa_pkg (config/isa.toml).
   localparam int unsigned NPerf = ts_isa_pkg::NPerf;
   localparam int unsigned CmdW  = ts_isa_pkg::CmdW + 16;  // command + ring index
+  localparam int unsigned RW    = ((SpAw > AccAw) ? SpAw : AccAw) + 1;  // an SRAM row bound
   localparam int unsigned FetchBeatB = (BusBytes < ts_isa_pkg::CmdBytes) ? BusBytes
                                                                           : ts_isa_pkg::CmdBytes;
 
@@ -351,7 +352,9 @@ module ts_ctrl #(
   logic [31:0] rc_base;
   logic [16:0] rc_x, rc_y, rc_extra;
   logic [31:0] rc_limit;
+  logic [35:0] rc_end;
   logic        rc_fail;
+  logic [8*RW-1:0] rng_q;  // steps 0..3: {end, base}
 
   always_comb begin
     logic [16:0] m, n, k;
@@ -439,7 +442,16 @@ module ts_ctrl #(
       end
       default: ;
     endcase
-    rc_fail = (36'(rc_base) + 36'(rc_x) * 36'(rc_y) + 36'(rc_extra)) > 36'(rc_limit);
+    rc_end  = 36'(rc_base) + 36'(rc_x) * 36'(rc_y) + 36'(rc_extra);
+    rc_fail = rc_end > 36'(rc_limit);
+  end
+
+  // The SRAM rows each step covers, [base, end), kept for the execute queue's overlap check
+  // (a step that does not apply is [0, 0)). Once checked, both fit RW bits.
+  always_ff @(posedge clk_i) begin
+    if (dec_q == DecCheck) begin
+      rng_q[2*RW*int'(step_q) +: 2*RW] <= {RW'(rc_end), RW'(rc_base)};
+    end
   end
 
   // Queue FIFOs.
@@ -512,6 +524,23 @@ module ts_ctrl #(
     );
   end
 
+  // The execute queue's commands carry their SRAM ranges (rng_q at decode).
+  logic [8*RW-1:0] x_rng;
+  logic [$clog2(QueueDepth+1)-1:0] unused_rng_cnt;
+  logic unused_rng_full, unused_rng_empty;
+  ts_fifo #(.Width(8 * RW), .Depth(QueueDepth)) u_rng_fifo (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .flush_i(1'b0),
+    .push_i (q_push[1]),
+    .data_i (rng_q),
+    .pop_i  (q_pop[1]),
+    .data_o (x_rng),
+    .empty_o(unused_rng_empty),
+    .full_o (unused_rng_full),
+    .count_o(unused_rng_cnt)
+  );
+
   // ------------------------------------------------------------------ queues and tokens
   // Token counters: 0 L->E, 1 E->L, 2 E->S, 3 S->E.
   // Queue states as plain codes (a packed array of an enum type is avoided for Yosys).
@@ -561,14 +590,52 @@ module ts_ctrl #(
   assign aw_excl_ok = (qs_q[0] == QIdle) && (qs_q[2] == QIdle);
   assign aw_hold    = is_aw && (qs_q[1] != QIdle);
 
+  // GEMM in flight (docs/isa.md "Overlap in the execute queue"): a GEMM leaves the queue
+  // once the execute unit has taken it, and gives its tokens when it completes. Meanwhile
+  // the VEC commands behind it may start if they push no token and touch no SRAM row the
+  // GEMM reads or writes; any other command waits for it.
+  logic          g_fly_q, g_fly_d, g_start, g_done, g_ok, g_ovf;
+  logic [3:0]    g_give_q;
+  logic [15:0]   g_idx_q;
+  logic [6*RW-1:0] g_rng_q;  // A, B (scratchpad), C (accumulator): {end, base} each
+  logic          x_dst_acc, x_dst_sp, x_hazard, x_can;
+
+  function automatic logic overlaps(input logic [2*RW-1:0] x, input logic [2*RW-1:0] y);
+    // [base, end) ranges, each {end, base}; an empty range overlaps nothing.
+    logic [RW-1:0] xb, xe, yb, ye;
+    {xe, xb} = x;
+    {ye, yb} = y;
+    overlaps = (xb < xe) && (yb < ye) && (xb < ye) && (yb < xe);
+  endfunction
+
+  assign x_dst_acc = (q_data[CmdW + ts_isa_pkg::VecDstPos +: 2] == 2'd1);
+  assign x_dst_sp  = (q_data[CmdW + ts_isa_pkg::VecDstPos +: 2] >= 2'd2);
+  // VEC ranges: 0 A, 1 B (accumulator), 2 D (accumulator or scratchpad), 3 reduction row.
+  assign x_hazard  = overlaps(x_rng[0 +: 2*RW], g_rng_q[4*RW +: 2*RW]) ||
+                     overlaps(x_rng[2*RW +: 2*RW], g_rng_q[4*RW +: 2*RW]) ||
+                     overlaps(x_rng[6*RW +: 2*RW], g_rng_q[4*RW +: 2*RW]) ||
+                     (x_dst_acc && overlaps(x_rng[4*RW +: 2*RW], g_rng_q[4*RW +: 2*RW])) ||
+                     (x_dst_sp && (overlaps(x_rng[4*RW +: 2*RW], g_rng_q[0 +: 2*RW]) ||
+                                   overlaps(x_rng[4*RW +: 2*RW], g_rng_q[2*RW +: 2*RW])));
+  assign x_can     = !g_fly_q || (is_vec && give[1] == 4'd0 && !x_hazard);
+
+  always_ff @(posedge clk_i) begin
+    if (g_start) begin
+      g_give_q <= give[1];
+      g_idx_q  <= q_idx[1];
+      g_rng_q  <= x_rng[0 +: 6*RW];
+    end
+  end
+
   assign issue_ready = {st_ready_i,
                         is_aw ? (aw_ready_i && aw_excl_ok) : is_vec ? vec_ready_i : ex_ready_i,
                         ld_ready_i};
+  // A GEMM's completion is taken by the in-flight slot, never by the queue.
   assign done_valid  = {st_done_valid_i,
-                        is_aw ? aw_done_valid_i : is_vec ? vec_done_valid_i : ex_done_valid_i,
+                        is_aw ? aw_done_valid_i : is_vec && vec_done_valid_i,
                         ld_done_valid_i};
   assign q_status[0] = ld_done_status_i;
-  assign q_status[1] = is_aw ? aw_done_status_i : (!is_vec && ex_done_err_i) ? 4'd15 : 4'd0;
+  assign q_status[1] = is_aw ? aw_done_status_i : 4'd0;
   assign q_status[2] = st_done_status_i;
   assign q_addr[0]   = ld_done_addr_i;
   assign q_addr[1]   = is_aw ? aw_done_addr_i : '0;
@@ -586,10 +653,16 @@ module ts_ctrl #(
     q_ok      = '0;
     q_ovf     = '0;
     taken     = '0;
+    g_fly_d   = g_fly_q;
+    g_start   = 1'b0;
+    g_done    = 1'b0;
+    g_ok      = 1'b0;
+    g_ovf     = 1'b0;
     for (int unsigned q = 0; q < 3; q++) begin
       unique case (qs_q[q])
         QIdle: begin
-          if (!q_empty[q] && !stopped_q[q] && !quiesce_i && !(q != 1 && aw_hold)) begin
+          if (!q_empty[q] && !stopped_q[q] && !quiesce_i && !(q != 1 && aw_hold) &&
+              (q != 1 || x_can)) begin
             // Tokens are taken only if all are there and no other queue takes the same
             // counter this cycle (a counter has one popper, so this never conflicts).
             if ((need[q] & ~avail) == 0 && (need[q] & taken) == 0) begin
@@ -603,7 +676,14 @@ module ts_ctrl #(
         end
         QIssue: begin
           if (issue_ready[q]) begin
-            qs_d[q] = QRun;
+            if (q == 1 && !is_aw && !is_vec) begin  // a GEMM goes in flight
+              g_start  = 1'b1;
+              g_fly_d  = 1'b1;
+              q_pop[q] = 1'b1;
+              qs_d[q]  = QIdle;
+            end else begin
+              qs_d[q] = QRun;
+            end
           end
         end
         QRun: begin
@@ -625,6 +705,20 @@ module ts_ctrl #(
         end
         default: qs_d[q] = QIdle;
       endcase
+    end
+    // The GEMM in flight completes (a VEC completing in the same cycle pushes nothing).
+    if (g_fly_q && ex_done_valid_i) begin
+      g_done  = 1'b1;
+      g_fly_d = 1'b0;
+      if (ex_done_err_i) begin
+        stopped_d[1] = 1'b1;
+      end else if ((g_give_q & full_tok) != 4'd0) begin
+        g_ovf        = 1'b1;
+        stopped_d[1] = 1'b1;
+      end else begin
+        g_ok     = 1'b1;
+        tok_push = tok_push | g_give_q;
+      end
     end
     // Token counters (a counter has one pusher, so per-queue checks cover every push).
     tokc_d = tokc_q;
@@ -673,7 +767,7 @@ module ts_ctrl #(
   assign ex_a_stride_o   = SpAw'(ec[207:192]);
   assign ex_b_stride_o   = SpAw'(ec[223:208]);
   assign ex_c_stride_o   = AccAw'(ec[239:224]);
-  assign ex_done_ready_o = (qs_q[1] == QRun) && !is_aw && !is_vec;
+  assign ex_done_ready_o = g_fly_q;
 
   assign st_valid_o      = (qs_q[2] == QIssue);
   assign st_format_o     = sc[13:12];
@@ -711,6 +805,11 @@ module ts_ctrl #(
       e_code  = (static_err != 0) ? static_err : rc_fail ? ts_isa_pkg::ErrSram : late_err;
       e_unit  = ts_isa_pkg::UnitFetch;
       e_cmd   = di_q;
+    end else if (g_done && !g_ok) begin
+      e_valid = 1'b1;
+      e_unit  = ts_isa_pkg::UnitExec;
+      e_cmd   = g_idx_q;
+      e_code  = g_ovf ? ts_isa_pkg::ErrToken : ts_isa_pkg::ErrMmu;
     end else begin
       for (int q = 2; q >= 0; q--) begin
         if (q_done[q] && !q_ok[q]) begin
@@ -748,7 +847,7 @@ module ts_ctrl #(
     perf_inc[ts_isa_pkg::PerfFetched*64 +: 64] = 64'(q_push != 0);
     perf_inc[ts_isa_pkg::PerfLoadBusy*64 +: 64] = 64'(qs_q[0] != QIdle);
     perf_inc[ts_isa_pkg::PerfLoadWait*64 +: 64] = 64'(q_wait[0]);
-    perf_inc[ts_isa_pkg::PerfExecBusy*64 +: 64] = 64'(qs_q[1] != QIdle);
+    perf_inc[ts_isa_pkg::PerfExecBusy*64 +: 64] = 64'(qs_q[1] != QIdle || g_fly_q);
     perf_inc[ts_isa_pkg::PerfExecWait*64 +: 64] = 64'(q_wait[1]);
     perf_inc[ts_isa_pkg::PerfStoreBusy*64 +: 64] = 64'(qs_q[2] != QIdle);
     perf_inc[ts_isa_pkg::PerfStoreWait*64 +: 64] = 64'(q_wait[2]);
@@ -873,6 +972,7 @@ module ts_ctrl #(
       dec_stopped_q <= 1'b0;
       qs_q          <= {QIdle, QIdle, QIdle};
       stopped_q     <= '0;
+      g_fly_q       <= 1'b0;
       tokc_q        <= '0;
       replay_q      <= (WinW + 1)'(Windows);
     end else begin
@@ -880,6 +980,7 @@ module ts_ctrl #(
       step_q    <= step_d;
       qs_q      <= qs_d;
       stopped_q <= stopped_d;
+      g_fly_q   <= g_fly_d;
       tokc_q    <= tokc_d;
       replay_q  <= replay_d;
       if (dec_stop || fetch_err) dec_stopped_q <= 1'b1;
@@ -970,5 +1071,9 @@ module ts_ctrl #(
     ts_isa_pkg::DtypeInt8 == ts_mmu_pkg::DtInt8,
     "units must be consecutive in queue order; GEMM dtypes go to the matrix unit unchanged")
   `TS_ASSERT(a_no_pop_underflow, (tok_pop & ~avail) == 0, clk_i, rst_ni, "token underflow")
+  `TS_ASSERT(a_one_pusher, !(g_done && q_done[1] && (give[1] & g_give_q) != 0), clk_i, rst_ni,
+             "two execute commands push one counter in one cycle")
+  `TS_ASSERT(a_gemm_done_in_flight, !ex_done_valid_i || g_fly_q, clk_i, rst_ni,
+             "a GEMM completion without a GEMM in flight")
 
 endmodule

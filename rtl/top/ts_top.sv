@@ -397,10 +397,24 @@ module ts_top #(
   logic [SpW-1:0]   ld_sp_data, vs_data;
   logic [2:0]       unused_sp;
 
-  // Port 1 carries the execute unit's weight reads or the vector unit's writes: both run
-  // on the execute queue, one command at a time.
-  assign sp_req_valid = {ld_sp_valid, ex_wr_valid || vs_valid, ex_ar_valid};
-  assign sp_req_addr  = {ld_sp_addr, vs_valid ? vs_addr : ex_wr_addr, ex_ar_addr};
+  // Port 1 carries the execute unit's weight reads and the vector unit's writes, which may
+  // run at once (a VEC beside a GEMM in flight, docs/isa.md): the weight reads win, but a
+  // request the scratchpad has not granted yet keeps the port until it is (ts_spad wants
+  // it stable).
+  logic vs_go, p1_lock_q, p1_vec_q;
+  assign vs_go        = p1_lock_q ? p1_vec_q : (vs_valid && !ex_wr_valid);
+
+  always_ff @(posedge clk_i or negedge rst_n) begin
+    if (!rst_n) begin
+      p1_lock_q <= 1'b0;
+      p1_vec_q  <= 1'b0;
+    end else begin
+      p1_lock_q <= sp_req_valid[1] && !sp_req_ready[1];
+      p1_vec_q  <= vs_go;
+    end
+  end
+  assign sp_req_valid = {ld_sp_valid, vs_go ? vs_valid : ex_wr_valid, ex_ar_valid};
+  assign sp_req_addr  = {ld_sp_addr, vs_go ? vs_addr : ex_wr_addr, ex_ar_addr};
   assign sp_req_wdata = {ld_sp_data, vs_data, {SpW{1'b0}}};
   assign unused_sp    = sp_rsp_valid ^ sp_conflict ^ {2'b00, ^sp_rsp_rdata[2*SpW +: SpW]};
 
@@ -416,7 +430,7 @@ module ts_top #(
     .rst_ni     (rst_n),
     .req_valid_i(sp_req_valid),
     .req_ready_o(sp_req_ready),
-    .req_we_i   ({1'b1, vs_valid, 1'b0}),
+    .req_we_i   ({1'b1, vs_go, 1'b0}),
     .req_addr_i (sp_req_addr),
     .req_wdata_i(sp_req_wdata),
     .rsp_valid_o(sp_rsp_valid),
@@ -425,7 +439,8 @@ module ts_top #(
   );
 
   // ------------------------------------------------------------------ accumulator halves
-  logic             ex_acc_valid, ld_acc_valid, ld_acc_ready, st_r_valid, st_r_ready;
+  logic             ex_acc_valid, ex_acc_ready, ld_acc_valid, ld_acc_ready, st_r_valid;
+  logic             st_r_ready;
   logic [1:0]       ex_acc_mode;
   logic [AccAw-1:0] ex_acc_addr, ld_acc_addr, st_r_addr;
   logic [AccW-1:0]  ex_acc_data, ld_acc_data, st_rsp_data;
@@ -434,39 +449,38 @@ module ts_top #(
   logic [3:0]       h_w_mode;
   logic [2*HalfAw-1:0] h_w_addr, h_r_addr;
   logic [2*AccW-1:0] h_w_data, h_rsp_data;
-  logic             ex_half, ld_half, st_half, vr_half, ew_half;
+  logic             ex_half, ld_half, st_half, vr_half, vw_half;
   // Vector unit ports: reads share each half's read port with the store (which wins);
-  // writes share the execute path (one execute-queue command at a time).
+  // writes share each half's write port with the matrix unit's results and the load. A VEC
+  // may run beside a GEMM in flight (on other rows, docs/isa.md): its few writes win and
+  // hold the matrix unit back through its output credits; the load waits for both.
   logic             vr_valid, vr_ready, vr_rsp_valid, vw_valid, vw_ready;
   logic [AccAw-1:0] vr_addr, vw_addr;
   logic [AccW-1:0]  vr_rsp_data, vw_data;
-  logic             ew_valid;
-  logic [1:0]       ew_mode;
-  logic [AccAw-1:0] ew_addr;
-  logic [AccW-1:0]  ew_data;
   logic [1:0]       h_rsp_vec_q;  // the read answered next cycle in half h is the vector unit's
 
-  assign ew_valid = ex_acc_valid || vw_valid;
-  assign ew_mode  = vw_valid ? 2'd0 : ex_acc_mode;
-  assign ew_addr  = vw_valid ? vw_addr : ex_acc_addr;
-  assign ew_data  = vw_valid ? vw_data : ex_acc_data;
   assign ex_half = ex_acc_addr[AccAw-1];
-  assign ew_half = ew_addr[AccAw-1];
+  assign vw_half = vw_addr[AccAw-1];
   assign ld_half = ld_acc_addr[AccAw-1];
   assign st_half = st_r_addr[AccAw-1];
   assign vr_half = vr_addr[AccAw-1];
-  assign ld_acc_ready = !(ew_valid && ew_half == ld_half) && h_w_ready[ld_half];
-  assign vw_ready     = h_w_ready[ew_half];
+  assign vw_ready     = h_w_ready[vw_half];
+  assign ex_acc_ready = h_w_ready[ex_half] && !(vw_valid && vw_half == ex_half);
+  assign ld_acc_ready = h_w_ready[ld_half] && !(ex_acc_valid && ex_half == ld_half) &&
+                        !(vw_valid && vw_half == ld_half);
 
   for (genvar h = 0; h < 2; h++) begin : g_acc
-    logic ex_here, st_here, vr_here;
-    assign ex_here = ew_valid && (ew_half == 1'(h));
+    logic ex_here, vw_here, st_here, vr_here;
+    assign vw_here = vw_valid && (vw_half == 1'(h));
+    assign ex_here = ex_acc_valid && (ex_half == 1'(h)) && !vw_here;
     assign st_here = st_r_valid && (st_half == 1'(h));
     assign vr_here = vr_valid && (vr_half == 1'(h));
-    assign h_w_valid[h] = ex_here || (ld_acc_valid && ld_half == 1'(h));
-    assign h_w_mode[2*h +: 2]       = ex_here ? ew_mode : 2'd0;
-    assign h_w_addr[h*HalfAw +: HalfAw] = ex_here ? ew_addr[HalfAw-1:0] : ld_acc_addr[HalfAw-1:0];
-    assign h_w_data[h*AccW +: AccW] = ex_here ? ew_data : ld_acc_data;
+    assign h_w_valid[h] = ex_here || vw_here || (ld_acc_valid && ld_half == 1'(h));
+    assign h_w_mode[2*h +: 2]       = ex_here ? ex_acc_mode : 2'd0;
+    assign h_w_addr[h*HalfAw +: HalfAw] = ex_here ? ex_acc_addr[HalfAw-1:0]
+                                        : vw_here ? vw_addr[HalfAw-1:0]
+                                                  : ld_acc_addr[HalfAw-1:0];
+    assign h_w_data[h*AccW +: AccW] = ex_here ? ex_acc_data : vw_here ? vw_data : ld_acc_data;
     assign h_r_valid[h] = st_here || vr_here;
     assign h_r_addr[h*HalfAw +: HalfAw] = st_here ? st_r_addr[HalfAw-1:0] : vr_addr[HalfAw-1:0];
 
@@ -609,11 +623,11 @@ module ts_top #(
     .ar_addr_o       (ex_ar_addr),
     .ar_rdata_i      (sp_rsp_rdata[0 +: SpW]),
     .wr_valid_o      (ex_wr_valid),
-    .wr_ready_i      (sp_req_ready[1]),
+    .wr_ready_i      (sp_req_ready[1] && !vs_go),
     .wr_addr_o       (ex_wr_addr),
     .wr_rdata_i      (sp_rsp_rdata[SpW +: SpW]),
     .acc_valid_o     (ex_acc_valid),
-    .acc_ready_i     (h_w_ready[ex_half]),  // the vector unit is idle while a GEMM runs
+    .acc_ready_i     (ex_acc_ready),
     .acc_mode_o      (ex_acc_mode),
     .acc_addr_o      (ex_acc_addr),
     .acc_data_o      (ex_acc_data),
@@ -879,7 +893,7 @@ module ts_top #(
       .acc_w_addr_o   (vw_addr),
       .acc_w_data_o   (vw_data),
       .sp_w_valid_o   (vs_valid),
-      .sp_w_ready_i   (sp_req_ready[1]),
+      .sp_w_ready_i   (sp_req_ready[1] && vs_go),
       .sp_w_addr_o    (vs_addr),
       .sp_w_data_o    (vs_data)
     );
@@ -906,7 +920,7 @@ module ts_top #(
   `TS_ASSERT_INIT(a_acc_rows, AccRows >= 4 && (1 << AccAw) == AccRows,
                   "AccRows must be a power of two >= 4")
   `TS_ASSERT_INIT(a_spad, SpadRows % SpadBanks == 0, "SpadRows must be a multiple of SpadBanks")
-  `TS_ASSERT(a_ex_acc_never_waits, !ex_acc_valid || h_w_ready[ex_half], clk_i, rst_n,
+  `TS_ASSERT(a_acc_never_refuses, !ex_acc_valid || h_w_ready[ex_half], clk_i, rst_n,
              "the accumulator refused a matrix-unit result")
 
 endmodule

@@ -75,8 +75,9 @@ AttentionPlan Runtime::plan_attention(const AttentionArgs& a, bool backward) con
     const FwdRows r = fwd_rows(cfg, bq, bk, d);
     return r.acc_half <= cfg.acc_rows / 2 && r.spad <= cfg.spad_rows;
   };
-  // Estimated exec cycles (the execute queue runs GEMM and VEC one after the other), over
-  // block sizes Dim * 2^i (and the whole sequence when it is shorter).
+  // Estimated exec cycles per tile (backward: the execute queue runs GEMM and VEC one
+  // after the other; forward: pipelined), over block sizes Dim * 2^i (and the whole
+  // sequence when it is shorter).
   auto cands = [&](uint32_t seq, uint32_t fixed) {
     std::vector<uint64_t> c;
     if (fixed) return std::vector<uint64_t>{std::min<uint64_t>(fixed, seq)};
@@ -96,8 +97,10 @@ AttentionPlan Runtime::plan_attention(const AttentionArgs& a, bool backward) con
         cyc = 5 * gemm_cycles(bq, bk, d, D) + 4 * vec_cycles(bq, bk, D) +
               vec_cycles(bq, bk, D, true);
       } else {
-        cyc = 2 * gemm_cycles(bq, bk, d, D) + 2 * vec_cycles(bq, bk, D) +
-              vec_cycles(bq, d, D) + 3 * vec_cycles(1, bq, D);
+        // A tile's vector passes run beside the next tile's S GEMM (software pipeline).
+        const double vec = 2 * vec_cycles(bq, bk, D) + vec_cycles(bq, d, D) +
+                           3 * vec_cycles(1, bq, D);
+        cyc = std::max(gemm_cycles(bq, bk, d, D), vec) + gemm_cycles(bq, bk, d, D);
       }
       // The tiles the kernel visits (causal: those with a visible score, the diagonal ones
       // computed whole), plus per query block the last passes and the output's store. The
@@ -261,83 +264,122 @@ AttentionStats Runtime::attention_forward(const AttentionArgs& a) {
   const uint32_t q_slot = bq * wd, k_slot = bk * wd;
   const uint32_t sp_q = 0, sp_k = 2 * q_slot, sp_v = sp_k + 2 * k_slot, sp_p = sp_v + 2 * k_slot;
 
+  // The tiles in order: per head, per query block, its key blocks (causal: up to the
+  // diagonal). Accumulator half h holds S buffer h (tile i's S is in buffer i % 2, so that
+  // a tile's vector passes and the next tile's S GEMM use different halves), then O, m,
+  // m_old, l, alpha and 1/l of the query blocks b with b % 2 = h.
+  struct Tile {
+    uint32_t h, i0, nq, j0, nk;
+    uint64_t blk;
+    bool first, last;
+  };
+  std::vector<Tile> tiles;
+  uint64_t blk = 0;
+  for (uint32_t h = 0; h < a.heads; ++h) {
+    for (uint32_t i0 = 0; i0 < a.seq_q; i0 += bq, ++blk) {
+      const uint32_t nq = std::min(bq, a.seq_q - i0);
+      const uint32_t j_end = a.causal ? std::min(a.seq_k, i0 + nq) : a.seq_k;
+      for (uint32_t j0 = 0; j0 < j_end; j0 += bk) {
+        tiles.push_back(
+            {h, i0, nq, j0, std::min(bk, a.seq_k - j0), blk, j0 == 0, j0 + bk >= j_end});
+      }
+    }
+  }
+  struct Block {
+    uint32_t o, m, mo, l, al, rl;
+  };
+  auto half_of = [&](uint64_t b) {
+    const uint32_t o = uint32_t(b % 2) * half + bq * ws, m = o + bq * wd;
+    return Block{o, m, m + vr, m + 2 * vr, m + 3 * vr, m + 4 * vr};
+  };
+  auto q_sp = [&](const Tile& t) { return sp_q + uint32_t(t.blk % 2) * q_slot; };
+  auto k_sp = [&](size_t i) { return sp_k + uint32_t(i % 2) * k_slot; };
+  auto v_sp = [&](size_t i) { return sp_v + uint32_t(i % 2) * k_slot; };
+  auto s_acc = [&](size_t i) { return uint32_t(i % 2) * half; };
+
   Scratch scratch(*this);
   const Buffer ml = scratch.alloc(2 * ck.lsen);  // m then l per (head, query)
   CommandStream s(cfg);
-  uint64_t macs = 0, blk = 0, kblk = 0;
-  for (uint32_t h = 0; h < a.heads; ++h) {
-    const uint64_t qh = a.q.addr + uint64_t(h) * a.seq_q * row_bytes;
-    const uint64_t kh = a.k.addr + uint64_t(h) * a.seq_k * row_bytes;
-    const uint64_t vh = a.v.addr + uint64_t(h) * a.seq_k * row_bytes;
-    for (uint32_t i0 = 0; i0 < a.seq_q; i0 += bq, ++blk) {
-      const uint32_t nq = std::min(bq, a.seq_q - i0);
-      // One accumulator half per query block: S, O, then m, m_old, l, alpha, 1/l.
-      const uint32_t base = uint32_t(blk % 2) * half;
-      const uint32_t s_acc = base, o_acc = s_acc + bq * ws, m_acc = o_acc + bq * wd;
-      const uint32_t mo_acc = m_acc + vr, l_acc = mo_acc + vr, al_acc = l_acc + vr,
-                     rl_acc = al_acc + vr;
-      const uint32_t q_sp = sp_q + uint32_t(blk % 2) * q_slot;
-      s.load(load_spad(qh + uint64_t(i0) * row_bytes, nq, row_bytes, row_bytes, q_sp));
-      const uint32_t j_end = a.causal ? std::min(a.seq_k, i0 + nq) : a.seq_k;
-      for (uint32_t j0 = 0; j0 < j_end; j0 += bk, ++kblk) {
-        const uint32_t nk = std::min(bk, a.seq_k - j0);
-        const bool first = j0 == 0;
-        const uint32_t k_sp = sp_k + uint32_t(kblk % 2) * k_slot;
-        const uint32_t v_sp = sp_v + uint32_t(kblk % 2) * k_slot;
-        s.load(load_spad(kh + uint64_t(j0) * row_bytes, nk, row_bytes, row_bytes, k_sp));
-        s.load(load_spad(vh + uint64_t(j0) * row_bytes, nk, row_bytes, row_bytes, v_sp));
-        // S = Q_i K_j^T (FP32 sums).
-        s.gemm(gemm_cmd(a.dtype, nq, nk, d, q_sp, wd, false, k_sp, wd, true, s_acc, ws, false));
-        if (!first) s.vec(vec_vector(isa::vec::kPass, isa::vec::kImm, m_acc, 0, mo_acc, nq, D));
-        // S = sat(scale S), hidden -> -Inf, in place; m = max(m_old, rowmax S).
-        isa::VecCmd v = vec_cmd(scale == 1.0f ? isa::vec::kPass : isa::vec::kMul,
-                                isa::vec::kImm, s_acc, 0, s_acc, nq, nk, ws);
-        v.imm = bits_of(scale);
-        v.sat = true;
-        if (a.causal && j0 + nk - 1 > i0) {  // the tile crosses the diagonal
-          v.mask = isa::vec::kCausal;
-          v.moff = int16_t(int32_t(i0) - int32_t(j0));
-        }
-        v.red = isa::vec::kRedMax;
-        v.racc = !first;
-        v.r_addr = m_acc;
-        s.vec(v);
-        if (!first) {
-          // alpha = e^(m_old - m); l = l alpha.
-          isa::VecCmd al = vec_vector(isa::vec::kSub, isa::vec::kCol, mo_acc, m_acc, al_acc, nq, D);
-          al.fn = isa::vec::kExp;
-          s.vec(al);
-          s.vec(vec_vector(isa::vec::kMul, isa::vec::kCol, l_acc, al_acc, l_acc, nq, D));
-        }
-        // P = e^(S - m) (hidden: e^-Inf = 0) into the scratchpad; l (+)= rowsum P (FP32).
-        v = vec_cmd(isa::vec::kSub, isa::vec::kRow, s_acc, m_acc, sp_p, nq, nk, ws);
-        v.fn = isa::vec::kExp;
-        v.dst = spad_dst(a.dtype);
-        v.red = isa::vec::kRedSum;
-        v.racc = !first;
-        v.r_addr = l_acc;
-        s.vec(v);
-        // O = O alpha + P V_j.
-        if (!first) s.vec(vec_cmd(isa::vec::kMul, isa::vec::kRow, o_acc, al_acc, o_acc, nq, d, wd));
-        s.gemm(gemm_cmd(a.dtype, nq, d, nk, sp_p, ws, false, v_sp, wd, false, o_acc, wd, !first));
-        for (uint32_t r = 0; r < nq; ++r) {
-          const uint64_t qi = i0 + r;
-          macs += 2 * uint64_t(d) *
-                  (a.causal ? std::min<uint64_t>(nk, qi + 1 > j0 ? qi + 1 - j0 : 0) : nk);
-        }
-      }
-      // O = O / max(l, 1) (l >= 1 unless no key is visible: then O = 0).
-      isa::VecCmd rl = vec_vector(isa::vec::kMax, isa::vec::kImm, l_acc, 0, rl_acc, nq, D);
-      rl.imm = bits_of(1.0f);
-      rl.fn = isa::vec::kRecip;
-      s.vec(rl);
-      s.vec(vec_cmd(isa::vec::kMul, isa::vec::kRow, o_acc, rl_acc, o_acc, nq, d, wd));
-      const uint64_t orow = uint64_t(h) * a.seq_q + i0;
-      s.store(store_acc(a.o.addr + orow * out_row, nq, d, out_row, o_acc, a.out));
-      s.store(store_acc(ml.addr + orow * 4, 1, nq, nq * 4, m_acc, isa::StoreFormat::kRaw));
-      s.store(store_acc(ml.addr + ck.lsen + orow * 4, 1, nq, nq * 4, l_acc,
-                        isa::StoreFormat::kRaw));
+  uint64_t macs = 0;
+  // Tile i's loads and S = Q_i K_j^T (FP32 sums) into S buffer i % 2.
+  auto scores = [&](size_t i) {
+    const Tile& t = tiles[i];
+    const uint64_t qh = a.q.addr + uint64_t(t.h) * a.seq_q * row_bytes;
+    const uint64_t kh = a.k.addr + uint64_t(t.h) * a.seq_k * row_bytes;
+    const uint64_t vh = a.v.addr + uint64_t(t.h) * a.seq_k * row_bytes;
+    if (t.first) {
+      s.load(load_spad(qh + uint64_t(t.i0) * row_bytes, t.nq, row_bytes, row_bytes, q_sp(t)));
     }
+    s.load(load_spad(kh + uint64_t(t.j0) * row_bytes, t.nk, row_bytes, row_bytes, k_sp(i)));
+    s.load(load_spad(vh + uint64_t(t.j0) * row_bytes, t.nk, row_bytes, row_bytes, v_sp(i)));
+    s.gemm(gemm_cmd(a.dtype, t.nq, t.nk, d, q_sp(t), wd, false, k_sp(i), wd, true, s_acc(i), ws,
+                    false));
+  };
+  // Tile i's softmax update and O = O alpha + P V_j; after the block's last tile, O / l
+  // and the stores.
+  auto update = [&](size_t i) {
+    const Tile& t = tiles[i];
+    const Block hf = half_of(t.blk);
+    const uint32_t nq = t.nq, nk = t.nk, sa = s_acc(i);
+    if (!t.first) s.vec(vec_vector(isa::vec::kPass, isa::vec::kImm, hf.m, 0, hf.mo, nq, D));
+    // S = sat(scale S), hidden -> -Inf, in place; m = max(m_old, rowmax S).
+    isa::VecCmd v = vec_cmd(scale == 1.0f ? isa::vec::kPass : isa::vec::kMul, isa::vec::kImm, sa,
+                            0, sa, nq, nk, ws);
+    v.imm = bits_of(scale);
+    v.sat = true;
+    if (a.causal && t.j0 + nk - 1 > t.i0) {  // the tile crosses the diagonal
+      v.mask = isa::vec::kCausal;
+      v.moff = int16_t(int32_t(t.i0) - int32_t(t.j0));
+    }
+    v.red = isa::vec::kRedMax;
+    v.racc = !t.first;
+    v.r_addr = hf.m;
+    s.vec(v);
+    if (!t.first) {
+      // alpha = e^(m_old - m); l = l alpha.
+      isa::VecCmd al = vec_vector(isa::vec::kSub, isa::vec::kCol, hf.mo, hf.m, hf.al, nq, D);
+      al.fn = isa::vec::kExp;
+      s.vec(al);
+      s.vec(vec_vector(isa::vec::kMul, isa::vec::kCol, hf.l, hf.al, hf.l, nq, D));
+    }
+    // P = e^(S - m) (hidden: e^-Inf = 0) into the scratchpad; l (+)= rowsum P (FP32).
+    v = vec_cmd(isa::vec::kSub, isa::vec::kRow, sa, hf.m, sp_p, nq, nk, ws);
+    v.fn = isa::vec::kExp;
+    v.dst = spad_dst(a.dtype);
+    v.red = isa::vec::kRedSum;
+    v.racc = !t.first;
+    v.r_addr = hf.l;
+    s.vec(v);
+    // O = O alpha + P V_j.
+    if (!t.first) s.vec(vec_cmd(isa::vec::kMul, isa::vec::kRow, hf.o, hf.al, hf.o, nq, d, wd));
+    s.gemm(gemm_cmd(a.dtype, nq, d, nk, sp_p, ws, false, v_sp(i), wd, false, hf.o, wd, !t.first));
+    for (uint32_t r = 0; r < nq; ++r) {
+      const uint64_t qi = t.i0 + r;
+      macs += 2 * uint64_t(d) *
+              (a.causal ? std::min<uint64_t>(nk, qi + 1 > t.j0 ? qi + 1 - t.j0 : 0) : nk);
+    }
+    if (!t.last) return;
+    // O = O / max(l, 1) (l >= 1 unless no key is visible: then O = 0).
+    isa::VecCmd rl = vec_vector(isa::vec::kMax, isa::vec::kImm, hf.l, 0, hf.rl, nq, D);
+    rl.imm = bits_of(1.0f);
+    rl.fn = isa::vec::kRecip;
+    s.vec(rl);
+    s.vec(vec_cmd(isa::vec::kMul, isa::vec::kRow, hf.o, hf.rl, hf.o, nq, d, wd));
+    // m and l are stored from copies (m_old, alpha <- m, l in one pass), so that the passes
+    // writing m and l push no token and may run beside the next tile's GEMM (docs/isa.md).
+    s.vec(vec_cmd(isa::vec::kPass, isa::vec::kImm, hf.m, 0, hf.mo, 2, nq, 2 * vr));
+    const uint64_t orow = uint64_t(t.h) * a.seq_q + t.i0;
+    s.store(store_acc(a.o.addr + orow * out_row, nq, d, out_row, hf.o, a.out));
+    s.store(store_acc(ml.addr + orow * 4, 1, nq, nq * 4, hf.mo, isa::StoreFormat::kRaw));
+    s.store(store_acc(ml.addr + ck.lsen + orow * 4, 1, nq, nq * 4, hf.al,
+                      isa::StoreFormat::kRaw));
+  };
+  // Software pipeline: tile i+1's S GEMM is queued before tile i's vector passes, which run
+  // beside it on the other S buffer (docs/attention.md).
+  if (!tiles.empty()) scores(0);
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    if (i + 1 < tiles.size()) scores(i + 1);
+    update(i);
   }
   AttentionStats st;
   st.plan = plan;

@@ -263,6 +263,62 @@ void mixed_streams(const char* config, int streams, int per_stream) {
 TEST(ChipVec, BesideGemmTiny) { mixed_streams("tiny", 8, 10); }
 TEST(ChipVec, BesideGemmDefault) { mixed_streams("default", 2, 10); }
 
+// Each way a VEC can touch a GEMM's rows, right behind it: it must wait for the GEMM (or
+// the result differs from the functional model, which runs them one after the other).
+TEST(ChipVec, BesideGemmHazards) {
+  const ChipConfig& cfg = find_config("tiny");
+  const uint32_t D = cfg.dim, m = 24, n = 4 * D, w = n / D, half = cfg.acc_rows / 2;
+  isa::GemmCmd g;  // A spad [0, m w), B spad [m w, m w + n w), C acc [0, m w)
+  g.m = uint16_t(m);
+  g.n = g.k = uint16_t(n);
+  g.a_stride = g.b_stride = g.c_stride = uint16_t(w);
+  g.b_addr = m * w;
+  struct Case {
+    const char* what;
+    uint32_t a, d;
+    uint8_t dst, red;
+    uint32_t r;
+  };
+  const Case cases[] = {
+      {"VEC reads C", m * w / 2, half, isa::vec::kAcc, isa::vec::kNoRed, 0},
+      {"VEC writes C", half, m * w / 2, isa::vec::kAcc, isa::vec::kNoRed, 0},
+      {"VEC reduces into C", half, 0, isa::vec::kNoDst, isa::vec::kRedSum, m * w - 1},
+      {"VEC writes A", half, m * w / 2, isa::vec::kSpadFp16, isa::vec::kNoRed, 0},
+      {"VEC writes B", half, m * w + n * w / 2, isa::vec::kSpadBf16, isa::vec::kNoRed, 0},
+  };
+  const uint64_t seed = test::seed();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    isa::VecCmd v;  // 8 x n, D = A (pass)
+    v.rows = 8;
+    v.cols = uint16_t(n);
+    v.stride = uint16_t(w);
+    v.a_addr = c.a;
+    v.d_addr = c.d;
+    v.dst = c.dst;
+    v.red = c.red;
+    v.r_addr = c.r;
+    isa::VecCmd tail;  // a last small VEC carries the token that orders the initial
+    tail.rows = 1;     // accumulator LOAD before the final STORE, so that v pushes none
+    tail.cols = uint16_t(D);
+    tail.stride = 1;
+    tail.a_addr = half + 100;
+    tail.dst = isa::vec::kNoDst;
+    tail.red = isa::vec::kRedSum;
+    tail.r_addr = half + 120;
+    auto emit = [&](CommandStream& s) {
+      s.gemm(g);
+      s.vec(v);
+      s.vec(tail);
+    };
+    const std::unique_ptr<Device> chip = make_sim("tiny", random_bus_options(seed));
+    const StreamResult got = run_stream(*chip, emit, seed, true);
+    FuncDevice func(cfg, test::func_options(seed));
+    const StreamResult want = run_stream(func, emit, seed, true);
+    compare(got, want);
+  }
+}
+
 // The overlap happens: a VEC on rows the GEMM does not touch finishes under it, one that
 // reads the GEMM's result waits for it. Simulated cycles are exact.
 TEST(ChipVec, BesideGemmOverlaps) {

@@ -254,13 +254,17 @@ TEST(AttentionForward, InfiniteScores) {
   }
 }
 
-// Forward (O in dtype, as training keeps it) then backward on the chip; the backward is
-// checked against the reference's backward from the same O, dO and lse.
-void check_backward(Rig& g, const Case& c, std::mt19937_64& r) {
+// Forward (O in dtype, as training keeps it) then backward (raw FP32 gradients).
+struct BwdOut {
+  std::vector<double> o, lse;
+  std::vector<float> dq, dk, dv;
+  AttentionStats st;
+};
+
+BwdOut run_backward(Rig& g, const Case& c, const Tensor& q, const Tensor& k, const Tensor& v,
+                    const Tensor& dout) {
   const size_t nq = size_t(c.heads) * c.seq_q * c.d, nk = size_t(c.heads) * c.seq_k * c.d;
   const size_t nl = size_t(c.heads) * c.seq_q;
-  const Tensor q = random_tensor(r, c.dt, nq, c.spread), k = random_tensor(r, c.dt, nk, c.spread),
-               v = random_tensor(r, c.dt, nk, 1.0f), dout = random_tensor(r, c.dt, nq, 1.0f);
   AttentionArgs a;
   a.heads = c.heads;
   a.seq_q = c.seq_q;
@@ -286,18 +290,35 @@ void check_backward(Rig& g, const Case& c, std::mt19937_64& r) {
   g.rt.write(a.d_o, dout.codes.data(), nq * 2);
   g.rt.attention_forward(a);
   a.out = isa::StoreFormat::kRaw;
-  const AttentionStats st = g.rt.attention_backward(a);
+  BwdOut out;
+  out.st = g.rt.attention_backward(a);
   std::vector<uint16_t> oc(nq);
-  std::vector<float> lse(nl), dq(nq), dk(nk), dv(nk);
+  std::vector<float> lse(nl);
+  out.dq.resize(nq);
+  out.dk.resize(nk);
+  out.dv.resize(nk);
   g.rt.read(a.o, oc.data(), nq * 2);
   g.rt.read(*a.lse, lse.data(), nl * 4);
-  g.rt.read(a.dq, dq.data(), nq * 4);
-  g.rt.read(a.dk, dk.data(), nk * 4);
-  g.rt.read(a.dv, dv.data(), nk * 4);
+  g.rt.read(a.dq, out.dq.data(), nq * 4);
+  g.rt.read(a.dk, out.dk.data(), nk * 4);
+  g.rt.read(a.dv, out.dv.data(), nk * 4);
   for (const Buffer& b : {a.q, a.k, a.v, a.o, *a.lse, a.d_o, a.dq, a.dk, a.dv}) g.rt.free(b);
-  std::vector<double> o(nq), lsed(nl);
-  for (size_t i = 0; i < nq; ++i) o[i] = widen(c.dt, oc[i]);
-  for (size_t i = 0; i < nl; ++i) lsed[i] = lse[i];
+  out.o.resize(nq);
+  out.lse.resize(nl);
+  for (size_t i = 0; i < nq; ++i) out.o[i] = widen(c.dt, oc[i]);
+  for (size_t i = 0; i < nl; ++i) out.lse[i] = lse[i];
+  return out;
+}
+
+// The backward is checked against the reference's backward from the same O, dO and lse.
+void check_backward(Rig& g, const Case& c, std::mt19937_64& r) {
+  const size_t nq = size_t(c.heads) * c.seq_q * c.d, nk = size_t(c.heads) * c.seq_k * c.d;
+  const Tensor q = random_tensor(r, c.dt, nq, c.spread), k = random_tensor(r, c.dt, nk, c.spread),
+               v = random_tensor(r, c.dt, nk, 1.0f), dout = random_tensor(r, c.dt, nq, 1.0f);
+  const BwdOut b = run_backward(g, c, q, k, v, dout);
+  const std::vector<double>&o = b.o, &lsed = b.lse;
+  const std::vector<float>&dq = b.dq, &dk = b.dk, &dv = b.dv;
+  const AttentionStats& st = b.st;
   const float scale = float(1.0 / std::sqrt(double(c.d)));
   const ref::AttnShape s = shape(c, scale);
   const ref::AttnBwd ref =
@@ -310,6 +331,71 @@ void check_backward(Rig& g, const Case& c, std::mt19937_64& r) {
   EXPECT_EQ(count_outside_tol("dV", dv, ref.dv, tol.dv, ctx), 0u) << ctx;
   const uint32_t allowed = uint32_t(golden::kFlagNx) | uint32_t(golden::kFlagUf);
   EXPECT_EQ(st.run.flags & ~allowed, 0u) << ctx << ": FLAGS " << st.run.flags;
+}
+
+// Rows 0-3 see a +Inf score (key 3 holds +Inf, their q_0 = +1): lse = +Inf, so the
+// backward recomputes P = e^(S - Inf) = 0 for them and they contribute nothing (defined
+// behaviour, docs/attention.md). Rows 4-7 see -Inf for key 3: it is excluded. So dK and
+// dV have no NaN and are 0 for key 3; dQ = dS K forms dS_i3 * K_3 = 0 * Inf = NaN in
+// column 0 of every row (IEEE, as the FP64 reference), its other columns are 0 for rows
+// 0-3; the rest equals the reference's backward of the problem without rows 0-3 and key 3.
+TEST(AttentionBackward, InfiniteScores) {
+  std::mt19937_64 r(seed());
+  Rig g(find_config("tiny"));
+  const Case c{1, 8, 8, 16, false};
+  const size_t n = size_t(c.seq_q) * c.d;
+  Tensor q = random_tensor(r, c.dt, n, 1.0f), k = random_tensor(r, c.dt, n, 1.0f);
+  const Tensor v = random_tensor(r, c.dt, n, 1.0f), dout = random_tensor(r, c.dt, n, 1.0f);
+  for (uint32_t i = 0; i < c.seq_q; ++i) {
+    q.codes[i * c.d] = i < 4 ? 0x3c00 : 0xbc00;  // q_0 = +1 or -1
+    q.values[i * c.d] = i < 4 ? 1.0 : -1.0;
+  }
+  for (uint32_t e = 0; e < c.d; ++e) {
+    k.codes[3 * c.d + e] = e == 0 ? 0x7c00 : 0;
+    k.values[3 * c.d + e] = e == 0 ? std::numeric_limits<double>::infinity() : 0.0;
+  }
+  const BwdOut b = run_backward(g, c, q, k, v, dout);
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(std::isnan(b.dq[i]), i % c.d == 0) << "dQ row " << i / c.d << " column " << i % c.d;
+    ASSERT_FALSE(std::isnan(b.dk[i]) || std::isnan(b.dv[i])) << "dK or dV element " << i;
+  }
+  for (uint32_t e = 0; e < c.d; ++e) {
+    for (uint32_t i = 0; i < 4 && e > 0; ++i) EXPECT_EQ(b.dq[i * c.d + e], 0.0f) << "dQ row " << i;
+    EXPECT_EQ(b.dk[3 * c.d + e], 0.0f) << "dK row 3";
+    EXPECT_EQ(b.dv[3 * c.d + e], 0.0f) << "dV row 3";
+  }
+  // The reduced problem: queries 4-7, keys 0-2 and 4-7.
+  const Case rc{1, 4, 7, c.d, false};
+  auto rows = [&](const std::vector<double>& x, std::initializer_list<uint32_t> keep) {
+    std::vector<double> y;
+    for (uint32_t i : keep) y.insert(y.end(), x.begin() + i * c.d, x.begin() + (i + 1) * c.d);
+    return y;
+  };
+  const std::initializer_list<uint32_t> qs = {4, 5, 6, 7}, ks = {0, 1, 2, 4, 5, 6, 7};
+  const std::vector<double> q2 = rows(q.values, qs), k2 = rows(k.values, ks),
+                            v2 = rows(v.values, ks), o2 = rows(b.o, qs),
+                            do2 = rows(dout.values, qs);
+  const std::vector<double> lse2(b.lse.begin() + 4, b.lse.end());
+  const ref::AttnShape s = shape(rc, float(1.0 / std::sqrt(double(c.d))));
+  const ref::AttnBwd ref = ref::attention_backward(q2, k2, v2, o2, do2, lse2, s);
+  const ref::AttnBwd tol = ref::attention_backward_tolerance(q2, k2, v2, o2, do2, lse2, s,
+                                                             model(c.dt, b.st.plan.block_k));
+  std::vector<float> dq2, dk2, dv2;
+  std::vector<double> dq_ref, dq_tol;  // dQ without column 0
+  for (uint32_t i = 0; i < 4; ++i) {
+    for (uint32_t e = 1; e < c.d; ++e) {
+      dq2.push_back(b.dq[(4 + i) * c.d + e]);
+      dq_ref.push_back(ref.dq[i * c.d + e]);
+      dq_tol.push_back(tol.dq[i * c.d + e]);
+    }
+  }
+  for (uint32_t j : ks) {
+    dk2.insert(dk2.end(), b.dk.begin() + j * c.d, b.dk.begin() + (j + 1) * c.d);
+    dv2.insert(dv2.end(), b.dv.begin() + j * c.d, b.dv.begin() + (j + 1) * c.d);
+  }
+  EXPECT_EQ(count_outside_tol("dQ", dq2, dq_ref, dq_tol, "infinite scores"), 0u);
+  EXPECT_EQ(count_outside_tol("dK", dk2, ref.dk, tol.dk, "infinite scores"), 0u);
+  EXPECT_EQ(count_outside_tol("dV", dv2, ref.dv, tol.dv, "infinite scores"), 0u);
 }
 
 TEST(AttentionBackward, ShapesMatchReferenceTiny) {

@@ -39,6 +39,12 @@ BwdRows bwd_rows(const ChipConfig& cfg, uint64_t bq, uint64_t bk, uint64_t d) {
           4 * bq * wd + 2 * bk * wd + 2 * bq * ws + D};
 }
 
+// Query block [i0, i0 + nq) visits keys [0, key_end): all of them, or (causal) up to the
+// diagonal, the key blocks that cross it computed whole.
+uint32_t key_end(const AttentionArgs& a, uint32_t i0, uint32_t nq) {
+  return a.causal ? std::min(a.seq_k, i0 + nq) : a.seq_k;
+}
+
 // Array cycles of one GEMM (docs/chip.md: M rows per weight tile, ~51 cycles per command).
 double gemm_cycles(uint64_t m, uint64_t n, uint64_t k, uint64_t D) {
   return double(m) * double((n + D - 1) / D) * double((k + D - 1) / D) + 51.0;
@@ -107,10 +113,8 @@ AttentionPlan Runtime::plan_attention(const AttentionArgs& a, bool backward) con
       // useful MACs are the same for every candidate, so the cost is the cycles.
       const uint64_t blocks_q = (a.seq_q + bq - 1) / bq;
       uint64_t tiles = 0;
-      for (uint64_t i0 = 0; i0 < a.seq_q; i0 += bq) {
-        const uint64_t j_end = a.causal ? std::min<uint64_t>(a.seq_k, i0 + std::min<uint64_t>(bq, a.seq_q - i0))
-                                        : a.seq_k;
-        tiles += (j_end + bk - 1) / bk;
+      for (uint32_t i0 = 0; i0 < a.seq_q; i0 += uint32_t(bq)) {
+        tiles += (key_end(a, i0, std::min(uint32_t(bq), a.seq_q - i0)) + bk - 1) / bk;
       }
       const double cost = cyc * double(tiles) + 200.0 * double(blocks_q);
       if (best.block_q == 0 || cost < best_cost) {
@@ -278,19 +282,19 @@ AttentionStats Runtime::attention_forward(const AttentionArgs& a) {
   for (uint32_t h = 0; h < a.heads; ++h) {
     for (uint32_t i0 = 0; i0 < a.seq_q; i0 += bq, ++blk) {
       const uint32_t nq = std::min(bq, a.seq_q - i0);
-      const uint32_t j_end = a.causal ? std::min(a.seq_k, i0 + nq) : a.seq_k;
+      const uint32_t j_end = key_end(a, i0, nq);
       for (uint32_t j0 = 0; j0 < j_end; j0 += bk) {
         tiles.push_back(
             {h, i0, nq, j0, std::min(bk, a.seq_k - j0), blk, j0 == 0, j0 + bk >= j_end});
       }
     }
   }
-  struct Block {
+  struct BlockRows {
     uint32_t o, m, mo, l, al, rl;
   };
-  auto half_of = [&](uint64_t b) {
+  auto block_rows = [&](uint64_t b) {
     const uint32_t o = uint32_t(b % 2) * half + bq * ws, m = o + bq * wd;
-    return Block{o, m, m + vr, m + 2 * vr, m + 3 * vr, m + 4 * vr};
+    return BlockRows{o, m, m + vr, m + 2 * vr, m + 3 * vr, m + 4 * vr};
   };
   auto q_sp = [&](const Tile& t) { return sp_q + uint32_t(t.blk % 2) * q_slot; };
   auto k_sp = [&](size_t i) { return sp_k + uint32_t(i % 2) * k_slot; };
@@ -319,7 +323,7 @@ AttentionStats Runtime::attention_forward(const AttentionArgs& a) {
   // and the stores.
   auto update = [&](size_t i) {
     const Tile& t = tiles[i];
-    const Block hf = half_of(t.blk);
+    const BlockRows hf = block_rows(t.blk);
     const uint32_t nq = t.nq, nk = t.nk, sa = s_acc(i);
     if (!t.first) s.vec(vec_vector(isa::vec::kPass, isa::vec::kImm, hf.m, 0, hf.mo, nq, D));
     // S = sat(scale S), hidden -> -Inf, in place; m = max(m_old, rowmax S).

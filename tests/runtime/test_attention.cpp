@@ -217,6 +217,20 @@ TEST(AttentionForward, NanStaysInItsRow) {
   }
 }
 
+// FP16 Q and K (one head, seq_q rows of d) of the infinite-score tests: key 3 is (+Inf,
+// 0, ..., 0) and q_0 is +1 for rows 0-3 and -1 for rows 4-7, so rows 0-3 score +Inf and
+// rows 4-7 score -Inf against key 3.
+void make_infinite_scores(const Case& c, Tensor& q, Tensor& k) {
+  for (uint32_t i = 0; i < c.seq_q; ++i) {
+    q.codes[i * c.d] = i < 4 ? 0x3c00 : 0xbc00;
+    q.values[i * c.d] = i < 4 ? 1.0 : -1.0;
+  }
+  for (uint32_t e = 0; e < c.d; ++e) {
+    k.codes[3 * c.d + e] = e == 0 ? 0x7c00 : 0;
+    k.values[3 * c.d + e] = e == 0 ? std::numeric_limits<double>::infinity() : 0.0;
+  }
+}
+
 // A key whose scores are +-Inf (K row (+Inf, 0, ..., 0)): queries with q_0 > 0 put all
 // their weight on it (O = its V row, lse = +Inf, as the reference's limit), queries with
 // q_0 < 0 exclude it (its score is -Inf); no NaN.
@@ -227,14 +241,7 @@ TEST(AttentionForward, InfiniteScores) {
   const size_t n = size_t(c.seq_q) * c.d;
   Tensor q = random_tensor(r, c.dt, n, 1.0f), k = random_tensor(r, c.dt, n, 1.0f);
   const Tensor v = random_tensor(r, c.dt, n, 1.0f);
-  for (uint32_t i = 0; i < c.seq_q; ++i) {
-    q.codes[i * c.d] = i < 4 ? 0x3c00 : 0xbc00;  // q_0 = +1 or -1
-    q.values[i * c.d] = i < 4 ? 1.0 : -1.0;
-  }
-  for (uint32_t e = 0; e < c.d; ++e) {
-    k.codes[3 * c.d + e] = e == 0 ? 0x7c00 : 0;
-    k.values[3 * c.d + e] = e == 0 ? std::numeric_limits<double>::infinity() : 0.0;
-  }
+  make_infinite_scores(c, q, k);
   const FwdOut f = run_forward(g, c, q, k, v);
   const float scale = float(1.0 / std::sqrt(double(c.d)));
   const ref::AttnShape s = shape(c, scale);
@@ -346,14 +353,7 @@ TEST(AttentionBackward, InfiniteScores) {
   const size_t n = size_t(c.seq_q) * c.d;
   Tensor q = random_tensor(r, c.dt, n, 1.0f), k = random_tensor(r, c.dt, n, 1.0f);
   const Tensor v = random_tensor(r, c.dt, n, 1.0f), dout = random_tensor(r, c.dt, n, 1.0f);
-  for (uint32_t i = 0; i < c.seq_q; ++i) {
-    q.codes[i * c.d] = i < 4 ? 0x3c00 : 0xbc00;  // q_0 = +1 or -1
-    q.values[i * c.d] = i < 4 ? 1.0 : -1.0;
-  }
-  for (uint32_t e = 0; e < c.d; ++e) {
-    k.codes[3 * c.d + e] = e == 0 ? 0x7c00 : 0;
-    k.values[3 * c.d + e] = e == 0 ? std::numeric_limits<double>::infinity() : 0.0;
-  }
+  make_infinite_scores(c, q, k);
   const BwdOut b = run_backward(g, c, q, k, v, dout);
   for (size_t i = 0; i < n; ++i) {
     EXPECT_EQ(std::isnan(b.dq[i]), i % c.d == 0) << "dQ row " << i / c.d << " column " << i % c.d;

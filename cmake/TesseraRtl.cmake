@@ -97,13 +97,15 @@ function(ts_add_model target)
     OPT_FAST -O2)
 endfunction()
 
-# ts_synth_netlist(<out_var> TOP <module>)
+# ts_synth_netlist(<out_var> TOP <module> [KEEP <module>...])
 # "check -assert" after proc refuses the designs Yosys would otherwise turn silently
 # into wrong netlists (arrays of structs, member writes on array elements).
 # Runs Yosys generic synthesis of <module> at configure time (verilate() needs the file
 # then) and sets <out_var> to the flattened gate netlist. Re-runs when any RTL changes.
+# KEEP: modules read as black boxes, left in the netlist as parameterised instances and
+# simulated from their RTL (the SRAM template, which an ASIC flow replaces by macros).
 function(ts_synth_netlist out_var)
-  cmake_parse_arguments(S "" "TOP" "" ${ARGN})
+  cmake_parse_arguments(S "" "TOP" "KEEP" ${ARGN})
   set(dir "${CMAKE_BINARY_DIR}/netlist")
   set(out "${dir}/${S_TOP}.v")
   set(log "${dir}/${S_TOP}.log")
@@ -121,10 +123,16 @@ function(ts_synth_netlist out_var)
     file(RELATIVE_PATH r ${CMAKE_BINARY_DIR} ${d})
     string(APPEND libdirs " -libdir ${r}")
   endforeach()
+  set(keep "")
+  foreach(m ${S_KEEP})
+    ts_rtl_file(f ${m})
+    file(RELATIVE_PATH r ${CMAKE_BINARY_DIR} ${f})
+    string(APPEND keep " read_verilog -lib ${r};")
+  endforeach()
   file(RELATIVE_PATH rel_inc ${CMAKE_BINARY_DIR} ${TS_RTL_DIR}/common)
   file(RELATIVE_PATH rel_out ${CMAKE_BINARY_DIR} ${out})
   file(RELATIVE_PATH rel_log ${CMAKE_BINARY_DIR} ${log})
-  set(script "verilog_defaults -add -sv -DSYNTHESIS -I${rel_inc}; read_verilog${files}; hierarchy -check -top ${S_TOP}${libdirs}; proc; check -assert; synth -flatten -top ${S_TOP}; splitnets; opt_clean -purge; write_verilog -noattr ${rel_out}")
+  set(script "verilog_defaults -add -sv -DSYNTHESIS -I${rel_inc}; read_verilog${files};${keep} hierarchy -check -top ${S_TOP}${libdirs}; proc; check -assert; synth -flatten -top ${S_TOP}; splitnets; opt_clean -purge; write_verilog -noattr ${rel_out}")
   set(hash_input "${TESSERA_YOSYS};${script}")
   foreach(f ${TS_RTL_ALL})
     file(SHA256 ${f} h)
@@ -147,24 +155,48 @@ function(ts_synth_netlist out_var)
   set(${out_var} "${out}" PARENT_SCOPE)
 endfunction()
 
-# ts_add_netlist_model(<target> TOP <module>): Verilated model Vnl_<module> of the netlist.
+# ts_add_netlist_model(<target> TOP <module> [KEEP <module>...] [NO_TRACE] [OPT <flag>])
+# Verilated model Vnl_<module> of the netlist (KEEP: as for ts_synth_netlist, their RTL is
+# compiled in). NO_TRACE: without FST tracing; OPT: C++ optimisation of the model (default
+# -O2 for the per-cycle code; with OPT, that flag for all of it). Both for large netlists,
+# whose trace and initialisation code take most of the compile time.
 function(ts_add_netlist_model target)
-  cmake_parse_arguments(M "" "TOP" "" ${ARGN})
-  ts_synth_netlist(netlist TOP ${M_TOP})
+  cmake_parse_arguments(M "NO_TRACE" "TOP;OPT" "KEEP" ${ARGN})
+  set(trace TRACE_FST)
+  if(M_NO_TRACE)
+    set(trace)
+  endif()
+  set(opt OPT_FAST -O2)
+  if(M_OPT)
+    set(opt OPT_FAST ${M_OPT} OPT_SLOW ${M_OPT})
+  endif()
+  ts_synth_netlist(netlist TOP ${M_TOP} KEEP ${M_KEEP})
+  # The kept modules come from the RTL: the packages, their files and, through the block
+  # folders, whatever they instantiate.
+  set(kept)
+  set(kept_args)
+  if(M_KEEP)
+    set(kept ${TS_RTL_PKGS})
+    set(kept_args ${TS_VERILATOR_LIBARGS})
+  endif()
+  foreach(m ${M_KEEP})
+    ts_rtl_file(f ${m})
+    list(APPEND kept ${f})
+  endforeach()
   # Verilator 5.006 mis-simulates Yosys netlists in which bits of one vector feed
   # other bits of the same vector (UNOPTFLAT), so ts_synth_netlist splits nets into
   # single bits and UNOPTFLAT is an error here; -fno-expand and -fno-const-bit-op-tree
   # avoid two further known netlist mis-simulations (docs/tools.md). Style warnings of machine-written
   # netlists are not ours.
   verilate(${target}
-    SOURCES ${netlist}
+    SOURCES ${netlist} ${kept}
     PREFIX Vnl_${M_TOP}
     TOP_MODULE ${M_TOP}
-    TRACE_FST
+    ${trace}
     DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/Vnl_${M_TOP}
     VERILATOR_ARGS --x-assign unique --x-initial unique -Wno-fatal -Wno-lint -Wno-style
-      -Werror-UNOPTFLAT -fno-expand -fno-const-bit-op-tree
-    OPT_FAST -O2)
+      -I${TS_RTL_DIR}/common ${kept_args} -Werror-UNOPTFLAT -fno-expand -fno-const-bit-op-tree
+    ${opt})
 endfunction()
 
 # Consumers see Verilator's and the generated headers as system headers, so our
@@ -174,17 +206,27 @@ function(ts_models_as_system target)
     "$<TARGET_PROPERTY:${target},INTERFACE_INCLUDE_DIRECTORIES>")
 endfunction()
 
-# ts_discover_tests(<target> LABELS <l1> <l2>... [FILTER <gtest filter>])
+# ts_discover_tests(<target> LABELS <l1> <l2>... [FILTER <gtest filter>]
+#                   [PREFIX <test name prefix>] [ENV <NAME=value>])
 # gtest_discover_tests with several CTest labels. The label list crosses three
 # unquoted list expansions inside GoogleTest's discovery script, so each ';' needs
 # eight backslashes in the value (sixteen in CMake source) to arrive as one list.
+# PREFIX and ENV discover the same tests again under other names, run with an environment
+# variable set (the system tests on the netlist backend).
 function(ts_discover_tests target)
-  cmake_parse_arguments(D "" "FILTER" "LABELS" ${ARGN})
+  cmake_parse_arguments(D "" "FILTER;PREFIX;ENV" "LABELS" ${ARGN})
   list(JOIN D_LABELS "\\\\\\\\\\\\\\\\;" labels)
-  set(filter_args)
+  set(extra_args)
   if(D_FILTER)
-    set(filter_args TEST_FILTER "${D_FILTER}")
+    list(APPEND extra_args TEST_FILTER "${D_FILTER}")
   endif()
-  gtest_discover_tests(${target} ${filter_args}
-    PROPERTIES LABELS "${labels}" TIMEOUT 1800 DISCOVERY_TIMEOUT 60)
+  if(D_PREFIX)
+    list(APPEND extra_args TEST_PREFIX "${D_PREFIX}")
+  endif()
+  set(env_args)
+  if(D_ENV)
+    set(env_args ENVIRONMENT "${D_ENV}")
+  endif()
+  gtest_discover_tests(${target} ${extra_args}
+    PROPERTIES LABELS "${labels}" TIMEOUT 1800 ${env_args} DISCOVERY_TIMEOUT 60)
 endfunction()

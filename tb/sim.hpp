@@ -40,8 +40,18 @@ struct HasRstNi : std::false_type {};
 template <class T>
 struct HasRstNi<T, std::void_t<decltype(std::declval<T&>().rst_ni)>> : std::true_type {};
 
-// Models must have a clk_i port and may have rst_ni. Every model is built with --trace-fst,
-// --assert and --x-initial unique, so registers start from random values (seeded).
+// True when the model was Verilated with tracing (--trace-fst); the whole-chip netlist
+// model is built without it by default (cmake/TesseraModels.cmake).
+template <class T, class = void>
+struct HasTrace : std::false_type {};
+template <class T>
+struct HasTrace<
+    T, std::void_t<decltype(std::declval<T&>().trace(static_cast<VerilatedFstC*>(nullptr), 0))>>
+    : std::true_type {};
+
+// Models must have a clk_i port and may have rst_ni. Every RTL model is built with
+// --trace-fst, --assert and --x-initial unique, so registers start from random values
+// (seeded).
 template <class VTop>
 class Sim {
  public:
@@ -58,7 +68,7 @@ class Sim {
     top_ = std::make_unique<VTop>(ctx_.get(), "TOP");
     if (!trace.empty()) {
       open_trace(trace);
-    } else if (trace_requested()) {
+    } else if (HasTrace<VTop>::value && trace_requested()) {
       namespace fs = std::filesystem;
       const char* dir = std::getenv("TESSERA_TRACE_DIR");
       open_trace((fs::path(dir != nullptr ? dir : ".") / (name_ + ".fst")).string());
@@ -135,10 +145,15 @@ class Sim {
     namespace fs = std::filesystem;
     fs::path p(path);
     if (p.has_parent_path()) fs::create_directories(p.parent_path());
-    trace_path_ = p.string();
-    tfp_ = std::make_unique<VerilatedFstC>();
-    top_->trace(tfp_.get(), 99);
-    tfp_->open(trace_path_.c_str());
+    if constexpr (HasTrace<VTop>::value) {
+      trace_path_ = p.string();
+      tfp_ = std::make_unique<VerilatedFstC>();
+      top_->trace(tfp_.get(), 99);
+      tfp_->open(trace_path_.c_str());
+    } else {
+      throw std::invalid_argument(name_ + ": cannot write " + p.string() +
+                                  ": this model is built without waveform tracing");
+    }
   }
 
   void step() {

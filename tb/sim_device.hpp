@@ -30,8 +30,16 @@ inline AxiMemConfig sim_mem_config(const ChipConfig& cfg, const DeviceOptions& o
   return m;
 }
 
+// The host-memory model behind a simulated chip, whatever its Verilated class (tests inject
+// bus errors through it).
+class SimMemory {
+ public:
+  virtual ~SimMemory() = default;
+  virtual AxiMem& memory() = 0;
+};
+
 template <class VTop>
-class SimDevice final : public Device {
+class SimDevice final : public Device, public SimMemory {
  public:
   SimDevice(const ChipConfig& cfg, const DeviceOptions& opt, const std::string& name)
       : cfg_(cfg), sim_(name, static_cast<uint32_t>(opt.seed), opt.trace_path),
@@ -51,7 +59,7 @@ class SimDevice final : public Device {
   std::string backend() const override { return "sim"; }
   uint64_t cycles() const override { return sim_cycles_; }
 
-  AxiMem& memory() { return mem_; }
+  AxiMem& memory() override { return mem_; }
   Sim<VTop>& sim() { return sim_; }
 
   void csr_write(uint32_t addr, uint32_t value) override {

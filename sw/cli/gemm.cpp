@@ -51,9 +51,10 @@ isa::StoreFormat parse_out(const std::string& s) {
   throw UsageError{"--out must be raw, fp16, bf16 or int8 (got '" + s + "')"};
 }
 
-// sim, func, or serial:<tty>.
+// sim, netlist, func, or serial:<tty>.
 bool backend_name_ok(const std::string& b) {
-  return b == "sim" || b == "func" || (b.rfind("serial:", 0) == 0 && b.size() > 7);
+  return b == "sim" || b == "netlist" || b == "func" ||
+         (b.rfind("serial:", 0) == 0 && b.size() > 7);
 }
 
 GemmOptions parse(const std::vector<std::string>& args, const char* usage, bool bench) {
@@ -83,8 +84,10 @@ GemmOptions parse(const std::vector<std::string>& args, const char* usage, bool 
   add("config", po::value<std::string>(&o.config)->default_value("default"),
       ("chip configuration: " + config_names()).c_str());
   add("backend", po::value<std::string>(&o.backend),
-      "sim (Verilated chip), func (ISA-level model) or serial:<tty> (a board behind the UART "
-      "bridge, docs/fpga.md); default sim if built, else func");
+      "sim (Verilated chip), netlist (the Verilated chip in lockstep with its Yosys gate "
+      "netlist, every CSR and memory read compared; tiny), func (ISA-level model) or "
+      "serial:<tty> (a board behind the UART bridge, docs/fpga.md); default sim if built, "
+      "else func");
   add("baud", po::value<unsigned>(&o.baud)->default_value(115200), "serial backend: baud rate");
   add("trace", po::value<std::string>(&o.trace), "FST waveform file (sim backend)");
   add("mem-latency", po::value<unsigned>(&o.mem_latency)->default_value(100),
@@ -104,9 +107,12 @@ GemmOptions parse(const std::vector<std::string>& args, const char* usage, bool 
   parse_out(o.out);
   if (o.backend.empty()) o.backend = backend_available("sim") ? "sim" : "func";
   if (!backend_name_ok(o.backend)) {
-    throw UsageError{"--backend must be sim, func or serial:<tty> (got '" + o.backend + "')"};
+    throw UsageError{"--backend must be sim, netlist, func or serial:<tty> (got '" + o.backend +
+                     "')"};
   }
-  if (!o.trace.empty() && o.backend != "sim") throw UsageError{"--trace needs --backend sim"};
+  if (!o.trace.empty() && o.backend != "sim" && o.backend != "netlist") {
+    throw UsageError{"--trace needs --backend sim or netlist"};
+  }
   require_config(o.config);
   const bool is_int = o.dtype == "int8";
   if (is_int && (o.out == "fp16" || o.out == "bf16")) {
@@ -419,7 +425,7 @@ int demo(const std::vector<std::string>& args) {
       ("chip configuration: " + config_names()).c_str())(
       "size", po::value<uint32_t>(&size)->default_value(128), "M = N = K of the square GEMMs")(
       "backend", po::value<std::string>(&backend),
-      "sim (default if built), func or serial:<tty>")(
+      "sim (default if built), netlist, func or serial:<tty>")(
       "seed", po::value<uint64_t>(&seed)->default_value(1), "random seed of the operands");
   po::variables_map vm;
   if (!parse_args(desc, args, vm)) {
@@ -428,7 +434,9 @@ int demo(const std::vector<std::string>& args) {
   if (size == 0 || size > 4096) throw UsageError{"--size must be in [1, 4096]"};
   require_config(config);
   if (backend.empty()) backend = backend_available("sim") ? "sim" : "func";
-  if (!backend_name_ok(backend)) throw UsageError{"--backend must be sim, func or serial:<tty>"};
+  if (!backend_name_ok(backend)) {
+    throw UsageError{"--backend must be sim, netlist, func or serial:<tty>"};
+  }
 
   struct Case {
     const char* dtype;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "lockstep_device.hpp"
 #include "sim_device.hpp"
 #include "tessera/device.hpp"
 #include "tessera/isa.hpp"
@@ -25,6 +26,13 @@ constexpr uint32_t kWinLast = 0x1fff'ffffu;
 constexpr uint32_t kRingAddr = 0x1000'0000u;
 constexpr uint32_t kRingSlots = 64;
 
+// The backend of the system tests: "sim" (the Verilated RTL), or TESSERA_SIM_BACKEND
+// ("netlist": the RTL in lockstep with the chip's gate netlist, tb/lockstep_device.hpp).
+inline std::string sim_backend() {
+  const char* b = std::getenv("TESSERA_SIM_BACKEND");
+  return b != nullptr && *b != '\0' ? b : "sim";
+}
+
 // A simulated chip with these options; with TESSERA_TRACE set, its FST is named after the
 // running test (in TESSERA_TRACE_DIR or .).
 inline std::unique_ptr<Device> make_sim(const std::string& config, DeviceOptions opt) {
@@ -37,7 +45,7 @@ inline std::unique_ptr<Device> make_sim(const std::string& config, DeviceOptions
     const char* dir = std::getenv("TESSERA_TRACE_DIR");
     opt.trace_path = std::string(dir ? dir : ".") + "/" + test::test_name() + ".fst";
   }
-  return make_device(config, "sim", opt);
+  return make_device(config, sim_backend(), opt);
 }
 
 inline std::unique_ptr<Device> make_chip(const std::string& config, uint64_t seed) {
@@ -59,6 +67,17 @@ inline DeviceOptions random_bus_options(uint64_t seed) {
   o.b_stall = double(r() % 60) / 100.0;
   o.mem_latency = 1 + unsigned(r() % 100);
   return o;
+}
+
+// The host-memory models of a simulated chip: one, or both sides' on the netlist backend
+// (so that an injected bus error hits the RTL and the netlist alike).
+inline std::vector<tb::AxiMem*> sim_memories(Device& d) {
+  if (auto* l = dynamic_cast<tb::LockstepDevice*>(&d)) {
+    std::vector<tb::AxiMem*> v = sim_memories(l->rtl());
+    for (tb::AxiMem* m : sim_memories(l->netlist())) v.push_back(m);
+    return v;
+  }
+  return {&dynamic_cast<tb::SimMemory&>(d).memory()};
 }
 
 // Programs window 0 (read + write) over [kWinBase, kWinLast] and the ring.
@@ -86,7 +105,7 @@ inline bool soft_reset(Device& d, uint32_t ctrl_bits = 0) {
 // Writes the commands at the ring tail, rings the doorbell, waits for done or error.
 // Returns the ring slot of the first command.
 inline uint32_t run_commands(Device& d, const std::vector<isa::Words>& cmds,
-                         uint64_t max_cycles = 2'000'000) {
+                             uint64_t max_cycles = 2'000'000) {
   using namespace isa::csr;
   uint32_t tail = d.csr_read(kRingTail);
   const uint32_t first = tail;

@@ -9,7 +9,6 @@
 
 #include "chip_fixture.hpp"
 #include "rt_util.hpp"
-#include "Vts_top_tiny.h"
 #include "tessera/adamw.hpp"
 #include "tessera/func_device.hpp"
 #include "tessera/runtime.hpp"
@@ -390,7 +389,7 @@ TEST_F(ChipAdamW, RefusalsTouchNothing) {
 // a soft reset the next STEP is bit-exact again.
 TEST_F(ChipAdamW, BusErrorsStopCleanly) {
   make("tiny");
-  auto& sim = dynamic_cast<tb::SimDevice<Vts_top_tiny>&>(*dev_);
+  const std::vector<tb::AxiMem*> mems = sim_memories(*dev_);
   StepMode md;
   md.p16 = true;
   md.decay = true;
@@ -412,7 +411,7 @@ TEST_F(ChipAdamW, BusErrorsStopCleanly) {
     HostTensor h = alloc(300, md.gfmt);
     const uint32_t base = c.range ? h.t.*c.range : kScalarAddr;
     const uint32_t at = base + c.offset;
-    sim.memory().inject_error(at, at + 1, tb::AxiResp::kSlvErr);
+    for (tb::AxiMem* m : mems) m->inject_error(at, at + 1, tb::AxiResp::kSlvErr);
     const uint32_t slot = run_commands(*dev_, {adamw_words(true, md, false, h.t, kScalarAddr)});
     const uint32_t code = dev_->csr_read(isa::csr::kErrCode);
     EXPECT_EQ(code & 0xff, uint32_t(isa::ErrCode::kBus));
@@ -431,7 +430,7 @@ TEST_F(ChipAdamW, BusErrorsStopCleanly) {
     }
     EXPECT_EQ(dev_->csr_read(isa::csr::kStatus) & isa::csr::kStatusBusy, 0u) << "not quiet";
     if (!c.range) expect_memory(h, md.gfmt, "scalar error: nothing written");
-    sim.memory().clear_errors();
+    for (tb::AxiMem* m : mems) m->clear_errors();
     ASSERT_TRUE(soft_reset(*dev_)) << "soft reset never finished";
     setup_chip(*dev_);
     HostTensor k = alloc(45, md.gfmt);

@@ -5,7 +5,6 @@
 
 #include "chip_fixture.hpp"
 #include "rt_util.hpp"
-#include "Vts_top_tiny.h"
 #include "tessera/golden/gemm.hpp"
 
 namespace tessera::systest {
@@ -324,12 +323,13 @@ TEST_F(ChipErrors, DmaOutsideWindows) {
 }
 
 TEST_F(ChipErrors, BusErrorOnLoad) {
-  auto& sim = dynamic_cast<tb::SimDevice<Vts_top_tiny>&>(*dev_);
-  sim.memory().inject_error(0x1001'0000, 0x1001'0fff, tb::AxiResp::kSlvErr);
+  for (tb::AxiMem* m : sim_memories(*dev_)) {
+    m->inject_error(0x1001'0000, 0x1001'0fff, tb::AxiResp::kSlvErr);
+  }
   uint32_t slot = run_commands(*dev_, {good_load().encode(), probe_store()});
   expect_error(isa::ErrCode::kBus, isa::Unit::kLoad, int(slot) + 0);
   EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr) & ~0xfu, 0x1001'0000u);
-  sim.memory().clear_errors();
+  for (tb::AxiMem* m : sim_memories(*dev_)) m->clear_errors();
   recover_and_check();
 }
 

@@ -89,7 +89,8 @@ GemmOptions parse(const std::vector<std::string>& args, const char* usage, bool 
       "serial:<tty> (a board behind the UART bridge, docs/fpga.md); default sim if built, "
       "else func");
   add("baud", po::value<unsigned>(&o.baud)->default_value(115200), "serial backend: baud rate");
-  add("trace", po::value<std::string>(&o.trace), "FST waveform file (sim backend)");
+  add("trace", po::value<std::string>(&o.trace),
+      "FST waveform file (sim backend; netlist backend: of its RTL side)");
   add("mem-latency", po::value<unsigned>(&o.mem_latency)->default_value(100),
       "host memory latency in cycles");
   add("seed", po::value<uint64_t>(&o.seed)->default_value(1), "random seed of the operands");

@@ -5,6 +5,7 @@
 // same configuration (TESSERA_NETLIST_CONFIGS), every observable compared (LockstepDevice).
 #include "tessera/sim_backend.hpp"
 
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -52,23 +53,19 @@ std::unique_ptr<Device> make_netlist(const ChipConfig& cfg, const DeviceOptions&
                               netlist_config_names() + "; see TESSERA_NETLIST_CONFIGS)");
 }
 
-}  // namespace
-
-std::string netlist_config_names() {
+// "a, b" ("none" for an empty list).
+std::string join_names(std::initializer_list<const char*> names) {
   std::string s;
-#define TS_NAME(NAME) s += (s.empty() ? "" : ", ") + std::string(#NAME);
-  TS_NETLIST_MODELS(TS_NAME)
-#undef TS_NAME
+  for (const char* n : names) s += (s.empty() ? "" : ", ") + std::string(n);
   return s.empty() ? "none" : s;
 }
 
-std::string sim_config_names() {
-  std::string s;
-#define TS_NAME(NAME) s += (s.empty() ? "" : ", ") + std::string(#NAME);
-  TS_SIM_MODELS(TS_NAME)
+}  // namespace
+
+#define TS_NAME(NAME) #NAME,
+std::string netlist_config_names() { return join_names({TS_NETLIST_MODELS(TS_NAME)}); }
+std::string sim_config_names() { return join_names({TS_SIM_MODELS(TS_NAME)}); }
 #undef TS_NAME
-  return s;
-}
 
 void register_sim_backend() {
   register_backend("sim", &make_sim);

@@ -79,6 +79,15 @@ set(TS_VERILATOR_ARGS
   --assert --x-assign unique --x-initial unique
   -Wall -Wno-fatal -I${TS_RTL_DIR}/common ${TS_VERILATOR_LIBARGS} ${TS_RTL_DIR}/lint.vlt)
 
+# C++ optimisation of Verilated models. Verilator splits a model into per-cycle ("fast")
+# code and code that runs once or only with tracing on ("slow": constructors, initial
+# values, the trace declarations, the symbol table). Without OPT_SLOW the slow half gets
+# the build type's -O3 and took half of all compile time (30 of 62 CPU minutes of a
+# clean build); at -O0 it compiles about three times faster and the simulation speed
+# does not change.
+set(TS_MODEL_OPT_FAST -O2)
+set(TS_MODEL_OPT_SLOW -O0)
+
 # ts_add_model(<target> TOP <module> [PREFIX <class>] [PARAMS -GName=V ...])
 # Verilates <module> from the RTL into <target> (an existing executable or library).
 function(ts_add_model target)
@@ -94,14 +103,31 @@ function(ts_add_model target)
     TRACE_FST
     DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${M_PREFIX}
     VERILATOR_ARGS ${TS_VERILATOR_ARGS} ${M_PARAMS}
-    OPT_FAST -O2)
+    OPT_FAST ${TS_MODEL_OPT_FAST} OPT_SLOW ${TS_MODEL_OPT_SLOW})
+  ts__trace_opt(${CMAKE_CURRENT_BINARY_DIR}/${M_PREFIX} ${M_PREFIX})
+endfunction()
+
+# The per-cycle trace code (<prefix>__Trace__<n>.cpp) runs only while a waveform is being
+# written, whose FST compression costs more than it; -O1 instead of -O2 for it (the last
+# -O on the command line wins). The file list is the one Verilator wrote at configure time;
+# a different split re-runs CMake (verilate()'s _copy.cmake), which globs again.
+set(TS_MODEL_OPT_TRACE -O1)
+function(ts__trace_opt dir prefix)
+  file(GLOB trace_files ${dir}/${prefix}__Trace__*.cpp)
+  list(FILTER trace_files EXCLUDE REGEX "__Slow\\.cpp$")
+  if(trace_files)
+    set_property(SOURCE ${trace_files} APPEND_STRING PROPERTY COMPILE_FLAGS " ${TS_MODEL_OPT_TRACE}")
+  endif()
 endfunction()
 
 # ts_synth_netlist(<out_var> TOP <module> [KEEP <module>...])
 # "check -assert" after proc refuses the designs Yosys would otherwise turn silently
 # into wrong netlists (arrays of structs, member writes on array elements).
-# Runs Yosys generic synthesis of <module> at configure time (verilate() needs the file
-# then) and sets <out_var> to the flattened gate netlist. Re-runs when any RTL changes.
+# Yosys generic synthesis of <module> at configure time (verilate() needs the file then);
+# sets <out_var> to the flattened gate netlist. Re-runs when any RTL changes. The run is
+# started in the background, so that the netlists of a configure run are synthesized
+# while CMake goes on (they took 6.5 of its 8.3 minutes one after the other);
+# ts_wait_netlist(<module>) waits for it and fails the configuration if Yosys failed.
 # KEEP: modules read as black boxes, left in the netlist as parameterised instances and
 # simulated from their RTL (the SRAM template, which an ASIC flow replaces by macros).
 function(ts_synth_netlist out_var)
@@ -144,31 +170,56 @@ function(ts_synth_netlist out_var)
     file(READ "${out}.hash" old_hash)
   endif()
   if(NOT EXISTS "${out}" OR NOT old_hash STREQUAL hash)
-    message(STATUS "Yosys: synthesizing ${S_TOP} gate netlist")
-    execute_process(COMMAND ${TESSERA_YOSYS} -q -l ${rel_log} -p "${script}"
+    message(STATUS "Yosys: synthesizing ${S_TOP} gate netlist (in the background)")
+    # The script goes to a file; the exit code to <out>.rc once Yosys has finished. All
+    # output is redirected, so execute_process returns at once.
+    file(WRITE "${dir}/${S_TOP}.ys" "${script}\n")
+    file(REMOVE "${out}.hash" "${out}.rc")
+    execute_process(
+      COMMAND sh -c "(\"$0\" -q -l ${rel_log} -s netlist/${S_TOP}.ys; echo $? > ${rel_out}.rc) </dev/null >/dev/null 2>&1 &"
+        ${TESSERA_YOSYS}
       WORKING_DIRECTORY ${CMAKE_BINARY_DIR} RESULT_VARIABLE rc)
     if(rc)
-      message(FATAL_ERROR "Yosys failed on ${S_TOP}; see ${log}")
+      message(FATAL_ERROR "could not start Yosys for ${S_TOP}")
     endif()
-    file(WRITE "${out}.hash" "${hash}")
+    set_property(GLOBAL PROPERTY TS_NETLIST_PENDING_${S_TOP} "${hash}")
   endif()
   set(${out_var} "${out}" PARENT_SCOPE)
 endfunction()
 
+# ts_wait_netlist(<module>): returns once ts_synth_netlist's Yosys run for <module> (if
+# one was started) has finished; a failed run is a configuration error.
+function(ts_wait_netlist top)
+  get_property(hash GLOBAL PROPERTY TS_NETLIST_PENDING_${top})
+  if(NOT hash)
+    return()
+  endif()
+  set(out "${CMAKE_BINARY_DIR}/netlist/${top}.v")
+  while(NOT EXISTS "${out}.rc")
+    execute_process(COMMAND sleep 1)
+  endwhile()
+  file(STRINGS "${out}.rc" rc LIMIT_COUNT 1)
+  if(NOT rc STREQUAL "0")
+    message(FATAL_ERROR "Yosys failed on ${top} (exit ${rc}); see ${CMAKE_BINARY_DIR}/netlist/${top}.log")
+  endif()
+  file(WRITE "${out}.hash" "${hash}")
+  set_property(GLOBAL PROPERTY TS_NETLIST_PENDING_${top} "")
+endfunction()
+
 # ts_add_netlist_model(<target> TOP <module> [KEEP <module>...] [NO_TRACE] [OPT <flag>])
 # Verilated model Vnl_<module> of the netlist (KEEP: as for ts_synth_netlist, their RTL is
-# compiled in). NO_TRACE: without FST tracing; OPT: C++ optimisation of the model (default
-# -O2 for the per-cycle code; with OPT, that flag for all of it). Both for large netlists,
-# whose trace and initialisation code take most of the compile time.
+# compiled in). NO_TRACE: without FST tracing; OPT: C++ optimisation of the per-cycle code
+# (default TS_MODEL_OPT_FAST; the run-once code always gets TS_MODEL_OPT_SLOW). Both for
+# large netlists, whose trace code and per-cycle code take most of the compile time.
 function(ts_add_netlist_model target)
   cmake_parse_arguments(M "NO_TRACE" "TOP;OPT" "KEEP" ${ARGN})
   set(trace TRACE_FST)
   if(M_NO_TRACE)
     set(trace)
   endif()
-  set(opt OPT_FAST -O2)
+  set(opt OPT_FAST ${TS_MODEL_OPT_FAST} OPT_SLOW ${TS_MODEL_OPT_SLOW})
   if(M_OPT)
-    set(opt OPT_FAST ${M_OPT} OPT_SLOW ${M_OPT})
+    set(opt OPT_FAST ${M_OPT} OPT_SLOW ${TS_MODEL_OPT_SLOW})
   endif()
   ts_synth_netlist(netlist TOP ${M_TOP} KEEP ${M_KEEP})
   # The kept modules come from the RTL: the packages, their files and, through the block
@@ -183,6 +234,15 @@ function(ts_add_netlist_model target)
     ts_rtl_file(f ${m})
     list(APPEND kept ${f})
   endforeach()
+  # Verilated at the end of the calling directory, after Yosys has run beside the rest of
+  # it (bracket arguments carry each list as one argument).
+  cmake_language(EVAL CODE "cmake_language(DEFER CALL ts__verilate_netlist [==[${target}]==] \
+    [==[${M_TOP}]==] [==[${netlist}]==] [==[${kept}]==] [==[${kept_args}]==] [==[${trace}]==] \
+    [==[${opt}]==])")
+endfunction()
+
+function(ts__verilate_netlist target top netlist kept kept_args trace opt)
+  ts_wait_netlist(${top})
   # Verilator 5.006 mis-simulates Yosys netlists in which bits of one vector feed
   # other bits of the same vector (UNOPTFLAT), so ts_synth_netlist splits nets into
   # single bits and UNOPTFLAT is an error here; -fno-expand and -fno-const-bit-op-tree
@@ -190,13 +250,14 @@ function(ts_add_netlist_model target)
   # netlists are not ours.
   verilate(${target}
     SOURCES ${netlist} ${kept}
-    PREFIX Vnl_${M_TOP}
-    TOP_MODULE ${M_TOP}
+    PREFIX Vnl_${top}
+    TOP_MODULE ${top}
     ${trace}
-    DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/Vnl_${M_TOP}
+    DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/Vnl_${top}
     VERILATOR_ARGS --x-assign unique --x-initial unique -Wno-fatal -Wno-lint -Wno-style
       -I${TS_RTL_DIR}/common ${kept_args} -Werror-UNOPTFLAT -fno-expand -fno-const-bit-op-tree
     ${opt})
+  ts__trace_opt(${CMAKE_CURRENT_BINARY_DIR}/Vnl_${top} Vnl_${top})
 endfunction()
 
 # Consumers see Verilator's and the generated headers as system headers, so our

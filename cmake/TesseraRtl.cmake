@@ -172,7 +172,8 @@ function(ts_synth_netlist out_var)
   if(NOT EXISTS "${out}" OR NOT old_hash STREQUAL hash)
     message(STATUS "Yosys: synthesizing ${S_TOP} gate netlist (in the background)")
     # The script goes to a file; the exit code to <out>.rc once Yosys has finished. All
-    # output is redirected, so execute_process returns at once.
+    # output is redirected, so execute_process returns at once. (A configure run that is
+    # interrupted leaves its Yosys runs going; let them end before configuring again.)
     file(WRITE "${dir}/${S_TOP}.ys" "${script}\n")
     file(REMOVE "${out}.hash" "${out}.rc")
     execute_process(

@@ -83,8 +83,8 @@ set(TS_VERILATOR_ARGS
 # code and code that runs once or only with tracing on ("slow": constructors, initial
 # values, the trace declarations, the symbol table). Without OPT_SLOW the slow half gets
 # the build type's -O3 and took half of all compile time (30 of 62 CPU minutes of a
-# clean build); at -O0 it compiles about three times faster and the simulation speed
-# does not change.
+# clean build); at -O0 it took 14 (docs/tools.md §6) and the simulation speed did not
+# change.
 set(TS_MODEL_OPT_FAST -O2)
 set(TS_MODEL_OPT_SLOW -O0)
 

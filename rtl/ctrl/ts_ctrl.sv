@@ -590,15 +590,22 @@ module ts_ctrl #(
   assign aw_excl_ok = (qs_q[0] == QIdle) && (qs_q[2] == QIdle);
   assign aw_hold    = is_aw && (qs_q[1] != QIdle);
 
-  // GEMM in flight (docs/isa.md "Overlap in the execute queue"): a GEMM leaves the queue
-  // once the execute unit has taken it, and gives its tokens when it completes. Meanwhile
-  // the VEC commands behind it may start if they push no token and touch no SRAM row the
-  // GEMM reads or writes; any other command waits for it.
-  logic          g_fly_q, g_fly_d, g_start, g_done, g_ok, g_ovf;
-  logic [3:0]    g_give_q;
-  logic [15:0]   g_idx_q;
-  logic [6*RW-1:0] g_rng_q;  // A, B (scratchpad), C (accumulator): {end, base} each
-  logic          x_dst_acc, x_dst_sp, x_hazard, x_can;
+  // GEMMs in flight (docs/isa.md "Overlap in the execute queue"): a GEMM leaves the queue
+  // once the execute unit has taken it, and gives its tokens when it completes. Up to two
+  // are in flight (the execute unit takes the next GEMM while the previous one drains, and
+  // completes them in order); the VEC commands behind them may start if they push no token
+  // and touch no SRAM row a GEMM in flight reads or writes; any other command waits.
+  // Two slots, g_hd_q the oldest; a GEMM completing after the queue stopped gives nothing.
+  logic          g_start, g_done, g_ok, g_ovf, g_tail, g_two, g_any;
+  logic [1:0]    g_v_q, g_v_d;
+  logic          g_hd_q, g_hd_d;
+  logic [2*4-1:0]    g_give_q;
+  logic [2*16-1:0]   g_idx_q;
+  logic [2*6*RW-1:0] g_rng_q;  // per slot A, B (scratchpad), C (accumulator): {end, base}
+  logic [3:0]    g_give_hd;
+  logic [15:0]   g_idx_hd;
+  logic [1:0]    x_hz;
+  logic          x_dst_acc, x_dst_sp, x_hazard, x_can, is_gemm;
 
   function automatic logic overlaps(input logic [2*RW-1:0] x, input logic [2*RW-1:0] y);
     // [base, end) ranges, each {end, base}; an empty range overlaps nothing.
@@ -611,19 +618,32 @@ module ts_ctrl #(
   assign x_dst_acc = (q_data[CmdW + ts_isa_pkg::VecDstPos +: 2] == 2'd1);
   assign x_dst_sp  = (q_data[CmdW + ts_isa_pkg::VecDstPos +: 2] >= 2'd2);
   // VEC ranges: 0 A, 1 B (accumulator), 2 D (accumulator or scratchpad), 3 reduction row.
-  assign x_hazard  = overlaps(x_rng[0 +: 2*RW], g_rng_q[4*RW +: 2*RW]) ||
-                     overlaps(x_rng[2*RW +: 2*RW], g_rng_q[4*RW +: 2*RW]) ||
-                     overlaps(x_rng[6*RW +: 2*RW], g_rng_q[4*RW +: 2*RW]) ||
-                     (x_dst_acc && overlaps(x_rng[4*RW +: 2*RW], g_rng_q[4*RW +: 2*RW])) ||
-                     (x_dst_sp && (overlaps(x_rng[4*RW +: 2*RW], g_rng_q[0 +: 2*RW]) ||
-                                   overlaps(x_rng[4*RW +: 2*RW], g_rng_q[2*RW +: 2*RW])));
-  assign x_can     = !g_fly_q || (is_vec && give[1] == 4'd0 && !x_hazard);
+  for (genvar g = 0; g < 2; g++) begin : g_hz
+    logic [6*RW-1:0] r;
+    assign r       = g_rng_q[g*6*RW +: 6*RW];
+    assign x_hz[g] = g_v_q[g] &&
+                     (overlaps(x_rng[0 +: 2*RW], r[4*RW +: 2*RW]) ||
+                      overlaps(x_rng[2*RW +: 2*RW], r[4*RW +: 2*RW]) ||
+                      overlaps(x_rng[6*RW +: 2*RW], r[4*RW +: 2*RW]) ||
+                      (x_dst_acc && overlaps(x_rng[4*RW +: 2*RW], r[4*RW +: 2*RW])) ||
+                      (x_dst_sp && (overlaps(x_rng[4*RW +: 2*RW], r[0 +: 2*RW]) ||
+                                    overlaps(x_rng[4*RW +: 2*RW], r[2*RW +: 2*RW]))));
+  end
+  assign x_hazard  = (x_hz != 2'b00);
+  assign is_gemm   = !is_aw && !is_vec;
+  assign g_any     = (g_v_q != 2'b00);
+  assign g_two     = (g_v_q == 2'b11);
+  assign g_tail    = g_v_q[g_hd_q] ? !g_hd_q : g_hd_q;  // slot a starting GEMM takes
+  assign g_give_hd = g_give_q[g_hd_q*4 +: 4];
+  assign g_idx_hd  = g_idx_q[g_hd_q*16 +: 16];
+  assign x_can     = !g_any || (is_gemm && !g_two) ||
+                     (is_vec && give[1] == 4'd0 && !x_hazard);
 
   always_ff @(posedge clk_i) begin
     if (g_start) begin
-      g_give_q <= give[1];
-      g_idx_q  <= q_idx[1];
-      g_rng_q  <= x_rng[0 +: 6*RW];
+      g_give_q[g_tail*4 +: 4]       <= give[1];
+      g_idx_q[g_tail*16 +: 16]      <= q_idx[1];
+      g_rng_q[g_tail*6*RW +: 6*RW]  <= x_rng[0 +: 6*RW];
     end
   end
 
@@ -653,7 +673,8 @@ module ts_ctrl #(
     q_ok      = '0;
     q_ovf     = '0;
     taken     = '0;
-    g_fly_d   = g_fly_q;
+    g_v_d     = g_v_q;
+    g_hd_d    = g_hd_q;
     g_start   = 1'b0;
     g_done    = 1'b0;
     g_ok      = 1'b0;
@@ -678,7 +699,6 @@ module ts_ctrl #(
           if (issue_ready[q]) begin
             if (q == 1 && !is_aw && !is_vec) begin  // a GEMM goes in flight
               g_start  = 1'b1;
-              g_fly_d  = 1'b1;
               q_pop[q] = 1'b1;
               qs_d[q]  = QIdle;
             end else begin
@@ -706,20 +726,27 @@ module ts_ctrl #(
         default: qs_d[q] = QIdle;
       endcase
     end
-    // The GEMM in flight completes (a VEC completing in the same cycle pushes nothing).
-    if (g_fly_q && ex_done_valid_i) begin
-      g_done  = 1'b1;
-      g_fly_d = 1'b0;
-      if (ex_done_err_i) begin
+    // The oldest GEMM in flight completes (a VEC completing in the same cycle pushes
+    // nothing). One completing after the queue stopped neither pushes nor reports.
+    if (g_any && ex_done_valid_i) begin
+      g_v_d[g_hd_q] = 1'b0;
+      g_hd_d        = !g_hd_q;
+      if (stopped_q[1]) begin
+        g_done = 1'b0;
+      end else if (ex_done_err_i) begin
+        g_done       = 1'b1;
         stopped_d[1] = 1'b1;
-      end else if ((g_give_q & full_tok) != 4'd0) begin
+      end else if ((g_give_hd & full_tok) != 4'd0) begin
+        g_done       = 1'b1;
         g_ovf        = 1'b1;
         stopped_d[1] = 1'b1;
       end else begin
+        g_done   = 1'b1;
         g_ok     = 1'b1;
-        tok_push = tok_push | g_give_q;
+        tok_push = tok_push | g_give_hd;
       end
     end
+    if (g_start) g_v_d[g_tail] = 1'b1;
     // Token counters (a counter has one pusher, so per-queue checks cover every push).
     tokc_d = tokc_q;
     for (int unsigned t = 0; t < 4; t++) begin
@@ -767,7 +794,7 @@ module ts_ctrl #(
   assign ex_a_stride_o   = SpAw'(ec[207:192]);
   assign ex_b_stride_o   = SpAw'(ec[223:208]);
   assign ex_c_stride_o   = AccAw'(ec[239:224]);
-  assign ex_done_ready_o = g_fly_q;
+  assign ex_done_ready_o = g_any;
 
   assign st_valid_o      = (qs_q[2] == QIssue);
   assign st_format_o     = sc[13:12];
@@ -808,7 +835,7 @@ module ts_ctrl #(
     end else if (g_done && !g_ok) begin
       e_valid = 1'b1;
       e_unit  = ts_isa_pkg::UnitExec;
-      e_cmd   = g_idx_q;
+      e_cmd   = g_idx_hd;
       e_code  = g_ovf ? ts_isa_pkg::ErrToken : ts_isa_pkg::ErrMmu;
     end else begin
       for (int q = 2; q >= 0; q--) begin
@@ -847,7 +874,7 @@ module ts_ctrl #(
     perf_inc[ts_isa_pkg::PerfFetched*64 +: 64] = 64'(q_push != 0);
     perf_inc[ts_isa_pkg::PerfLoadBusy*64 +: 64] = 64'(qs_q[0] != QIdle);
     perf_inc[ts_isa_pkg::PerfLoadWait*64 +: 64] = 64'(q_wait[0]);
-    perf_inc[ts_isa_pkg::PerfExecBusy*64 +: 64] = 64'(qs_q[1] != QIdle || g_fly_q);
+    perf_inc[ts_isa_pkg::PerfExecBusy*64 +: 64] = 64'(qs_q[1] != QIdle || g_any);
     perf_inc[ts_isa_pkg::PerfExecWait*64 +: 64] = 64'(q_wait[1]);
     perf_inc[ts_isa_pkg::PerfStoreBusy*64 +: 64] = 64'(qs_q[2] != QIdle);
     perf_inc[ts_isa_pkg::PerfStoreWait*64 +: 64] = 64'(q_wait[2]);
@@ -972,7 +999,8 @@ module ts_ctrl #(
       dec_stopped_q <= 1'b0;
       qs_q          <= {QIdle, QIdle, QIdle};
       stopped_q     <= '0;
-      g_fly_q       <= 1'b0;
+      g_v_q         <= 2'b00;
+      g_hd_q        <= 1'b0;
       tokc_q        <= '0;
       replay_q      <= (WinW + 1)'(Windows);
     end else begin
@@ -980,7 +1008,8 @@ module ts_ctrl #(
       step_q    <= step_d;
       qs_q      <= qs_d;
       stopped_q <= stopped_d;
-      g_fly_q   <= g_fly_d;
+      g_v_q     <= g_v_d;
+      g_hd_q    <= g_hd_d;
       tokc_q    <= tokc_d;
       replay_q  <= replay_d;
       if (dec_stop || fetch_err) dec_stopped_q <= 1'b1;
@@ -1071,9 +1100,9 @@ module ts_ctrl #(
     ts_isa_pkg::DtypeInt8 == ts_mmu_pkg::DtInt8,
     "units must be consecutive in queue order; GEMM dtypes go to the matrix unit unchanged")
   `TS_ASSERT(a_no_pop_underflow, (tok_pop & ~avail) == 0, clk_i, rst_ni, "token underflow")
-  `TS_ASSERT(a_one_pusher, !(g_done && q_done[1] && (give[1] & g_give_q) != 0), clk_i, rst_ni,
+  `TS_ASSERT(a_one_pusher, !(g_done && q_done[1] && (give[1] & g_give_hd) != 0), clk_i, rst_ni,
              "two execute commands push one counter in one cycle")
-  `TS_ASSERT(a_gemm_done_in_flight, !ex_done_valid_i || g_fly_q, clk_i, rst_ni,
+  `TS_ASSERT(a_gemm_done_in_flight, !ex_done_valid_i || g_any, clk_i, rst_ni,
              "a GEMM completion without a GEMM in flight")
 
 endmodule

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Execute unit: runs one GEMM command on the matrix unit, scratchpad -> accumulator.
+// Execute unit: runs GEMM commands on the matrix unit, scratchpad -> accumulator.
 //
 // Three sequencers walk the same loop nest, for column tile j (Dim columns of C), K step
 // s (Dim values of k), row r (docs/isa.md "Order of work"):
@@ -14,6 +14,12 @@
 // credit, because a scratchpad response (one cycle after the grant) cannot be refused.
 // Addresses are kept incrementally (no multipliers); the decoder has checked every
 // range, so they never leave the SRAMs.
+// Two commands overlap: once the weight sequencer has requested every row of a command,
+// the next command is taken and its first weight tile loads into the matrix unit's free
+// bank while the previous command's last activation rows go in and drain. The activation
+// and result sequencers each finish the older command, then take the newer one's fields;
+// completions come in command order. Weight rows carry their tile configuration through the read
+// FIFO, so a new command's configuration never reaches an older command's rows.
 `include "ts_assert.svh"
 
 module ts_exec #(
@@ -75,18 +81,22 @@ module ts_exec #(
   localparam int unsigned FifoDepth = 4;
 
   // ------------------------------------------------------------------ command registers
-  typedef enum logic [1:0] {StIdle, StRun, StDone} state_e;
-  state_e state_q, state_d;
-
+  // The newest command's fields (the sequencers' and, until the result sequencer takes
+  // them, the result side's).
   logic [1:0]       dtype_q;
   logic             at_q, bt_q, accum_q;
-  logic [15:0]      m_q, k_q;
+  logic [15:0]      m_q, n_q, k_q;
   logic [SpAw-1:0]  a_addr_q;
   logic [SpAw-1:0]  a_stride_q, b_stride_q;
-  logic [AccAw-1:0] c_stride_q;
+  logic [AccAw-1:0] c_addr_q, c_stride_q;
   logic [15:0]      nb_q, ks_q;         // column tiles, K steps (minus one)
   logic [15:0]      rows_q;             // activation rows per tile minus one
   logic             start;
+  logic             w_act_q, a_act_q;   // sequencers still requesting rows
+  logic             a_pend_q;           // newest command not yet taken by the activations
+  logic             res_pend_q;         // newest command not yet taken by the results
+  logic [1:0]       fly_q;              // commands taken and not yet acknowledged
+  logic             err_q, mmu_err;
 
   function automatic logic [15:0] tiles_m1(input logic [15:0] x);
     logic [16:0] t;
@@ -94,7 +104,10 @@ module ts_exec #(
     tiles_m1 = 16'(t - 17'd1);
   endfunction
 
-  assign cmd_ready_o = (state_q == StIdle);
+  // An error of the matrix unit (sticky until a command starts and clears it) holds new
+  // commands back until every command in flight has completed.
+  assign cmd_ready_o = !w_act_q && !a_pend_q && !res_pend_q &&
+                       ((fly_q == 2'd0) || ((fly_q == 2'd1) && !err_q && !mmu_err));
   assign start       = cmd_valid_i && cmd_ready_o;
 
   always_ff @(posedge clk_i) begin
@@ -104,10 +117,12 @@ module ts_exec #(
       bt_q       <= cmd_b_trans_i;
       accum_q    <= cmd_accumulate_i;
       m_q        <= cmd_m_i;
+      n_q        <= cmd_n_i;
       k_q        <= cmd_k_i;
       a_addr_q   <= cmd_a_addr_i;
       a_stride_q <= cmd_a_stride_i;
       b_stride_q <= cmd_b_stride_i;
+      c_addr_q   <= cmd_c_addr_i;
       c_stride_q <= cmd_c_stride_i;
       nb_q       <= tiles_m1(cmd_n_i);
       ks_q       <= tiles_m1(cmd_k_i);
@@ -119,14 +134,14 @@ module ts_exec #(
   // ------------------------------------------------------------------ weight sequencer
   // Tile (wj, ws), row wi. Normal: B row k = ws*Dim + wi at b_addr + k*b_stride + wj.
   // Transposed: B^T row n = wj*Dim + wi at b_addr + n*b_stride + ws.
-  logic             w_act_q, w_act_d;
+  logic             w_act_d;
   logic [15:0]      wj_q, wj_d, ws_q, ws_d;
   logic [LgDim:0]   wi_q, wi_d;
   logic [SpAw-1:0]  w_jbase_q, w_jbase_d, w_tbase_q, w_tbase_d, w_row_q, w_row_d;
   logic [16:0]      w_lim_q, w_lim_d;   // rows of this tile that exist (K or N left)
   logic             w_zero, w_fire, w_credit;
   logic             w_p_q, w_pz_q;      // request in the one-cycle read pipeline
-  logic [ts_mmu_pkg::CfgW-1:0] w_cfg;
+  logic [ts_mmu_pkg::CfgW-1:0] w_cfg, w_pc_q, wf_rcfg;
   logic [SpAw-1:0]  b_dimstride;
 
   assign b_dimstride = b_stride_q << LgDim;
@@ -182,7 +197,13 @@ module ts_exec #(
   // ------------------------------------------------------------------ activation sequencer
   // Tile (aj, as), row ar. Normal: A row m = ar at a_addr + m*a_stride + as. Transposed:
   // group q, row i (k = as*Dim + i) of A^T at a_addr + k*a_stride + q.
-  logic             a_act_q, a_act_d;
+  // It has its own copy of the fields it walks: it takes the newest command once it has
+  // requested the previous command's last row, while the weight sequencer is already on
+  // the newest command's tiles.
+  logic             x_at_q;
+  logic [15:0]      x_k_q, x_nb_q, x_ks_q, x_rows_q;
+  logic [SpAw-1:0]  x_addr_q, x_stride_q;
+  logic             a_act_d, a_end, a_take;
   logic [15:0]      aj_q, aj_d, as_q, as_d, ar_q, ar_d;
   logic [LgDim:0]   ai_q, ai_d;
   logic [SpAw-1:0]  a_sbase_q, a_sbase_d, a_gbase_q, a_gbase_d, a_row_q, a_row_d;
@@ -191,12 +212,14 @@ module ts_exec #(
   logic             a_p_q, a_pz_q, a_pl_q;
   logic [SpAw-1:0]  a_dimstride;
 
-  assign a_dimstride = a_stride_q << LgDim;
-  assign a_zero      = at_q && (17'(ai_q) >= a_klim_q);
+  assign a_dimstride = x_stride_q << LgDim;
+  assign a_zero      = x_at_q && (17'(ai_q) >= a_klim_q);
   assign ar_valid_o  = a_act_q && a_credit && !a_zero;
   assign ar_addr_o   = a_row_q;
   assign a_fire      = a_act_q && a_credit && (a_zero || ar_ready_i);
-  assign a_last      = (ar_q == rows_q);
+  assign a_last      = (ar_q == x_rows_q);
+  assign a_end       = a_fire && a_last && (as_q == x_ks_q) && (aj_q == x_nb_q);
+  assign a_take      = a_pend_q && (!a_act_q || a_end);
 
   always_comb begin
     a_act_d   = a_act_q;
@@ -208,23 +231,23 @@ module ts_exec #(
     a_gbase_d = a_gbase_q;
     a_row_d   = a_row_q;
     a_klim_d  = a_klim_q;
-    if (start) begin
+    if (a_take) begin
       a_act_d   = 1'b1;
       aj_d      = '0;
       as_d      = '0;
       ar_d      = '0;
       ai_d      = '0;
-      a_sbase_d = cmd_a_addr_i;
-      a_gbase_d = cmd_a_addr_i;
-      a_row_d   = cmd_a_addr_i;
-      a_klim_d  = 17'(cmd_k_i);
+      a_sbase_d = a_addr_q;
+      a_gbase_d = a_addr_q;
+      a_row_d   = a_addr_q;
+      a_klim_d  = 17'(k_q);
     end else if (a_fire) begin
       ar_d    = ar_q + 16'd1;
       ai_d    = ai_q + 1'b1;
-      a_row_d = a_row_q + a_stride_q;
+      a_row_d = a_row_q + x_stride_q;
       if (ai_q == (LgDim + 1)'(Dim - 1)) begin
         ai_d = '0;
-        if (at_q) begin  // next group of A^T
+        if (x_at_q) begin  // next group of A^T
           a_gbase_d = a_gbase_q + SpAw'(1);
           a_row_d   = a_gbase_d;
         end
@@ -232,22 +255,34 @@ module ts_exec #(
       if (a_last) begin
         ar_d = '0;
         ai_d = '0;
-        if (as_q == ks_q) begin
+        if (as_q == x_ks_q) begin
           as_d      = '0;
-          a_klim_d  = 17'(k_q);
-          a_sbase_d = a_addr_q;
-          if (aj_q == nb_q) begin
+          a_klim_d  = 17'(x_k_q);
+          a_sbase_d = x_addr_q;
+          if (aj_q == x_nb_q) begin
             a_act_d = 1'b0;
           end
           aj_d = aj_q + 16'd1;
         end else begin
           as_d      = as_q + 16'd1;
           a_klim_d  = a_klim_q - 17'(Dim);
-          a_sbase_d = a_sbase_q + (at_q ? a_dimstride : SpAw'(1));
+          a_sbase_d = a_sbase_q + (x_at_q ? a_dimstride : SpAw'(1));
         end
         a_gbase_d = a_sbase_d;
         a_row_d   = a_sbase_d;
       end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (a_take) begin
+      x_at_q     <= at_q;
+      x_k_q      <= k_q;
+      x_nb_q     <= nb_q;
+      x_ks_q     <= ks_q;
+      x_rows_q   <= rows_q;
+      x_addr_q   <= a_addr_q;
+      x_stride_q <= a_stride_q;
     end
   end
 
@@ -268,14 +303,14 @@ module ts_exec #(
   assign af_wdata = a_pz_q ? '0 : ar_rdata_i;
   assign unused_full = wf_full ^ af_full;
 
-  ts_fifo #(.Width(Dim * 16), .Depth(FifoDepth)) u_wfifo (
+  ts_fifo #(.Width(Dim * 16 + ts_mmu_pkg::CfgW), .Depth(FifoDepth)) u_wfifo (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .flush_i(1'b0),
     .push_i (wf_push),
-    .data_i (wf_wdata),
+    .data_i ({w_pc_q, wf_wdata}),
     .pop_i  (wf_pop),
-    .data_o (wf_rdata),
+    .data_o ({wf_rcfg, wf_rdata}),
     .empty_o(wf_empty),
     .full_o (wf_full),
     .count_o(wf_cnt)
@@ -298,7 +333,7 @@ module ts_exec #(
   assign af_pop = !af_empty && mmu_a_ready;
 
   // ------------------------------------------------------------------ matrix unit
-  logic                mmu_o_valid, mmu_o_last, mmu_err;
+  logic                mmu_o_valid, mmu_o_last;
   logic [Dim*32-1:0]   mmu_o_data;
   logic [Dim*FW-1:0]   mmu_o_flags;
   logic [FW-1:0]       unused_mmu_flags;
@@ -314,7 +349,7 @@ module ts_exec #(
     .err_code_o(unused_mmu_code),
     .w_valid_i (!wf_empty),
     .w_ready_o (mmu_w_ready),
-    .w_cfg_i   (w_cfg),
+    .w_cfg_i   (wf_rcfg),
     .w_data_i  (wf_rdata),
     .a_valid_i (!af_empty),
     .a_ready_o (mmu_a_ready),
@@ -328,7 +363,13 @@ module ts_exec #(
   );
 
   // ------------------------------------------------------------------ result sequencer
-  logic             o_act_q, o_act_d;
+  // Fields of the command whose results are being written (taken from the newest
+  // command's registers when the previous command's last row is written).
+  logic [1:0]       o_dtype_q;
+  logic             o_accum_q;
+  logic [15:0]      o_m_q, o_k_q, o_nb_q, o_ks_q, o_rows_q;
+  logic [AccAw-1:0] o_cs_q;
+  logic             o_act_q, o_act_d, res_take, o_cpl;
   logic [15:0]      oj_q, oj_d, os_q, os_d, or_q, or_d;
   logic [AccAw-1:0] o_jbase_q, o_jbase_d, o_row_q, o_row_d;
   logic [16:0]      o_nlim_q, o_nlim_d;  // columns left in this tile
@@ -338,9 +379,11 @@ module ts_exec #(
   logic [FW-1:0]    o_flags_or;
 
   // Rows beyond M (A^T groups) are dropped without waiting for the accumulator.
-  assign o_fire  = mmu_o_valid && (acc_ready_i || !o_rowok);
-  assign o_rowok = (or_q < m_q);
-  assign o_end   = (or_q == rows_q) && (os_q == ks_q) && (oj_q == nb_q);
+  assign o_fire   = mmu_o_valid && (acc_ready_i || !o_rowok);
+  assign o_rowok  = (or_q < o_m_q);
+  assign o_end    = (or_q == o_rows_q) && (os_q == o_ks_q) && (oj_q == o_nb_q);
+  assign o_cpl    = o_fire && o_end;
+  assign res_take = res_pend_q && (!o_act_q || o_cpl) && !drained;
 
   always_comb begin
     o_act_d   = o_act_q;
@@ -353,29 +396,29 @@ module ts_exec #(
     o_klim_d  = o_klim_q;
     if (drained) begin
       o_act_d   = 1'b0;
-    end else if (start) begin
+    end else if (res_take) begin
       o_act_d   = 1'b1;
       oj_d      = '0;
       os_d      = '0;
       or_d      = '0;
-      o_jbase_d = cmd_c_addr_i;
-      o_row_d   = cmd_c_addr_i;
-      o_nlim_d  = 17'(cmd_n_i);
-      o_klim_d  = 17'(cmd_k_i);
+      o_jbase_d = c_addr_q;
+      o_row_d   = c_addr_q;
+      o_nlim_d  = 17'(n_q);
+      o_klim_d  = 17'(k_q);
     end else if (o_fire) begin
       or_d    = or_q + 16'd1;
-      o_row_d = o_row_q + c_stride_q;
-      if (or_q == rows_q) begin
+      o_row_d = o_row_q + o_cs_q;
+      if (or_q == o_rows_q) begin
         or_d    = '0;
         o_row_d = o_jbase_q;
-        if (os_q == ks_q) begin
+        if (os_q == o_ks_q) begin
           os_d      = '0;
-          o_klim_d  = 17'(k_q);
+          o_klim_d  = 17'(o_k_q);
           oj_d      = oj_q + 16'd1;
           o_jbase_d = o_jbase_q + AccAw'(1);
           o_row_d   = o_jbase_d;
           o_nlim_d  = o_nlim_q - 17'(Dim);
-          if (oj_q == nb_q) begin
+          if (oj_q == o_nb_q) begin
             o_act_d = 1'b0;
           end
         end else begin
@@ -383,6 +426,19 @@ module ts_exec #(
           o_klim_d = o_klim_q - 17'(Dim);
         end
       end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (res_take) begin
+      o_dtype_q <= dtype_q;
+      o_accum_q <= accum_q;
+      o_m_q     <= m_q;
+      o_k_q     <= k_q;
+      o_nb_q    <= nb_q;
+      o_ks_q    <= ks_q;
+      o_rows_q  <= rows_q;
+      o_cs_q    <= c_stride_q;
     end
   end
 
@@ -396,63 +452,92 @@ module ts_exec #(
   assign acc_valid_o   = mmu_o_valid && o_rowok;
   assign acc_addr_o    = o_row_q;
   assign acc_data_o    = mmu_o_data;
-  assign acc_mode_o    = (os_q == '0 && !accum_q) ? 2'd0
-                       : (dtype_q == ts_mmu_pkg::DtInt8) ? 2'd2 : 2'd1;
+  assign acc_mode_o    = (os_q == '0 && !o_accum_q) ? 2'd0
+                       : (o_dtype_q == ts_mmu_pkg::DtInt8) ? 2'd2 : 2'd1;
   assign flags_valid_o = o_fire && o_rowok;
   assign flags_o       = o_flags_or;
   assign o_kv          = (o_klim_q >= 17'(Dim)) ? (LgDim + 1)'(Dim) : (LgDim + 1)'(o_klim_q);
   assign o_nv          = (o_nlim_q >= 17'(Dim)) ? (LgDim + 1)'(Dim) : (LgDim + 1)'(o_nlim_q);
   assign macs_o        = (2 * LgDim + 2)'(o_kv) * (2 * LgDim + 2)'(o_nv);
 
-  // ------------------------------------------------------------------ state
-  // A tile the matrix unit refuses yields no result rows: after an error the command ends
-  // once every row went in and the array has been quiet for longer than its latency.
+  // ------------------------------------------------------------------ completions
+  // Up to two commands are in flight (taken, completion not yet acknowledged); their
+  // completions queue in command order, each with its error bit (entry 0 the oldest).
+  // A tile the matrix unit refuses yields no result rows: after an error every command
+  // still open completes, with the error, once every row went in and the array has been
+  // quiet for longer than its latency. A command completing after an error reports it too.
   localparam int unsigned DrainCycles = 4 * Dim + 16;
-  logic err_q, err_d;
+  logic       err_d, res_pend_d, ack, open_cmds;
+  logic [1:0] fly_d, dn_q, dn_d, dn_err_q, dn_err_d, n_open;
   logic [$clog2(DrainCycles+1)-1:0] quiet_q, quiet_d;
 
-  assign drained = (state_q == StRun) && (32'(quiet_q) == DrainCycles);
+  assign ack       = done_valid_o && done_ready_i;
+  assign n_open    = fly_q - dn_q;               // taken, not yet completed
+  assign open_cmds = (n_open != 2'd0);
+  assign drained   = open_cmds && (32'(quiet_q) == DrainCycles);
 
   always_comb begin
-    state_d = state_q;
-    err_d   = err_q;
+    fly_d      = fly_q + 2'(start) - 2'(ack);
+    res_pend_d = start || (res_pend_q && !res_take && !drained);
+    err_d      = err_q;
+    if (start || fly_q == 2'd0) begin
+      err_d = 1'b0;
+    end else if (mmu_err) begin
+      err_d = 1'b1;
+    end
     quiet_d = '0;
-    unique case (state_q)
-      StIdle: if (start) begin
-        state_d = StRun;
-        err_d   = 1'b0;
+    if (err_q && open_cmds && !a_act_q && !a_pend_q && !w_act_q && af_empty && wf_empty &&
+        !mmu_o_valid && !drained) begin
+      quiet_d = quiet_q + 1'b1;
+    end
+    dn_d     = dn_q;
+    dn_err_d = dn_err_q;
+    if (ack) begin
+      dn_d     = dn_q - 2'd1;
+      dn_err_d = {1'b0, dn_err_q[1]};
+    end
+    if (drained) begin
+      for (int unsigned i = 0; i < 2; i++) begin
+        if (3'(i) >= 3'(dn_d) && 3'(i) < 3'(dn_d) + 3'(n_open)) dn_err_d[i] = 1'b1;
       end
-      StRun: begin
-        if (mmu_err) err_d = 1'b1;
-        if (err_q && !a_act_q && !w_act_q && af_empty && wf_empty && !mmu_o_valid) begin
-          quiet_d = drained ? quiet_q : quiet_q + 1'b1;
-        end
-        if ((o_fire && o_end) || drained) state_d = StDone;
+      dn_d = dn_d + n_open;
+    end else if (o_cpl) begin
+      if (dn_d == 2'd0) begin
+        dn_err_d[0] = err_q;
+      end else begin
+        dn_err_d[1] = err_q;
       end
-      StDone:  if (done_ready_i) state_d = StIdle;
-      default: state_d = StIdle;
-    endcase
+      dn_d = dn_d + 2'd1;
+    end
   end
 
-  assign done_valid_o = (state_q == StDone);
-  assign done_err_o   = err_q;
-  assign busy_o       = (state_q != StIdle);
+  assign done_valid_o = (dn_q != 2'd0);
+  assign done_err_o   = dn_err_q[0];
+  assign busy_o       = (fly_q != 2'd0);
   assign row_fire_o   = af_pop;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= StIdle;
-      err_q   <= 1'b0;
-      quiet_q <= '0;
-      w_act_q <= 1'b0;
-      a_act_q <= 1'b0;
-      o_act_q <= 1'b0;
-      w_p_q   <= 1'b0;
-      a_p_q   <= 1'b0;
+      fly_q      <= '0;
+      dn_q       <= '0;
+      dn_err_q   <= '0;
+      res_pend_q <= 1'b0;
+      a_pend_q   <= 1'b0;
+      err_q      <= 1'b0;
+      quiet_q    <= '0;
+      w_act_q    <= 1'b0;
+      a_act_q    <= 1'b0;
+      o_act_q    <= 1'b0;
+      w_p_q      <= 1'b0;
+      a_p_q      <= 1'b0;
     end else begin
-      state_q <= state_d;
-      err_q   <= err_d;
-      quiet_q <= quiet_d;
+      fly_q      <= fly_d;
+      dn_q       <= dn_d;
+      dn_err_q   <= dn_err_d;
+      res_pend_q <= res_pend_d;
+      a_pend_q   <= start || (a_pend_q && !a_take && !drained);
+      err_q      <= err_d;
+      quiet_q    <= quiet_d;
       w_act_q <= w_act_d;
       a_act_q <= a_act_d;
       o_act_q <= o_act_d;
@@ -470,6 +555,7 @@ module ts_exec #(
     w_row_q   <= w_row_d;
     w_lim_q   <= w_lim_d;
     w_pz_q    <= w_zero;
+    w_pc_q    <= w_cfg;
     aj_q      <= aj_d;
     as_q      <= as_d;
     ar_q      <= ar_d;
@@ -495,9 +581,13 @@ module ts_exec #(
   `TS_ASSERT(a_afifo_ovf, !(af_push && af_full && !af_pop), clk_i, rst_ni, "activation FIFO overflow")
   `TS_ASSERT(a_result_in_cmd, !mmu_o_valid || o_act_q, clk_i, rst_ni,
              "matrix unit result outside a command")
-  `TS_ASSERT(a_last_matches, !(o_fire && (mmu_o_last != (or_q == rows_q))), clk_i, rst_ni,
+  `TS_ASSERT(a_last_matches, !(o_fire && (mmu_o_last != (or_q == o_rows_q))), clk_i, rst_ni,
              "result sequencer out of step with the matrix unit")
-  `TS_ASSERT(a_start_idle, !start || (!w_act_q && !a_act_q && !o_act_q), clk_i, rst_ni,
+  `TS_ASSERT(a_start_idle, !start || (!w_act_q && !a_pend_q && !res_pend_q), clk_i, rst_ni,
              "command started while a sequencer is active")
+  `TS_ASSERT(a_ack_in_flight, !ack || (fly_q != 2'd0), clk_i, rst_ni,
+             "completion acknowledged with no command in flight")
+  `TS_ASSERT(a_cpl_open, !o_cpl || open_cmds, clk_i, rst_ni,
+             "result rows completed a command that is not open")
 
 endmodule

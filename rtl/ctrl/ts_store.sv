@@ -225,11 +225,14 @@ module ts_store #(
   logic           last, need_read, single, rd_fire, req_fire;
   logic [Dim-1:0] lane_mask;
 
+  // The read request apart from the readies (one block would be a false combinational
+  // loop through the accumulator, whose write ready depends on a waiting read).
+  assign need_read     = (fmt_q != FmtRaw) || !j_q[0];
+  assign acc_r_valid_o = req_valid && need_read;
+
   always_comb begin
     last      = (j_q == no_q - 1'b1);
     single    = last && na_odd_q;
-    need_read = (fmt_q != FmtRaw) || !j_q[0];
-    acc_r_valid_o = req_valid && need_read;
     rd_fire   = acc_r_valid_o && acc_r_ready_i;
     req_ready = !need_read ||
                 (acc_r_ready_i && ((fmt_q != FmtInt8) || ph_q || single));

@@ -9,8 +9,10 @@
 //   S2  result written back to the RAM; S3 keeps it one more cycle for forwarding
 //       (a row read in S2's cycle gets the RAM's old contents).
 // The read port shares the RAM read port: it is stalled (r_ready_o low) only in a cycle
-// with an accumulating write. A read returns the row one cycle later, including every
-// write accepted in an earlier cycle. FP flags of the accumulating adds are sticky.
+// with an accumulating write. A read stalled once wins the next cycle: then an
+// accumulating write waits (w_ready_o low; overwrites never wait), so a reader is never
+// starved by a stream of accumulating writes to the same half. A read returns the row one
+// cycle later, including every write accepted in an earlier cycle. FP flags of the accumulating adds are sticky.
 `include "ts_assert.svh"
 
 module ts_acc #(
@@ -41,7 +43,7 @@ module ts_acc #(
   localparam logic [1:0] ModeFp32      = 2'd1;
   localparam logic [1:0] ModeInt32     = 2'd2;
 
-  logic             w_acc, r_fire, re;
+  logic             w_acc, w_fire, r_fire, re, r_prio_q;
   logic [AddrW-1:0] raddr;
   logic [RowW-1:0]  ram_rdata, old_row, int_sum, other_d, s2_res;
   logic [Dim-1:0]   fp_valid;
@@ -55,8 +57,9 @@ module ts_acc #(
   logic [AddrW-1:0] s1_waddr_q, s1_raddr_q, s2_addr_q, s3_addr_q;
   logic [RowW-1:0]  s1_wdata_q, s2_other_q, s3_res_q;
 
-  assign w_acc     = w_valid_i && (w_mode_i != ModeOverwrite);
-  assign w_ready_o = 1'b1;
+  assign w_ready_o = !(r_prio_q && r_valid_i && (w_mode_i != ModeOverwrite));
+  assign w_fire    = w_valid_i && w_ready_o;
+  assign w_acc     = w_fire && (w_mode_i != ModeOverwrite);
   assign r_ready_o = !w_acc;
   assign r_fire    = r_valid_i && r_ready_o;
   assign re        = w_acc || r_fire;
@@ -122,14 +125,16 @@ module ts_acc #(
     if (!rst_ni) begin
       s1_wv_q   <= 1'b0;
       s1_rv_q   <= 1'b0;
+      r_prio_q  <= 1'b0;
       s1_mode_q <= ModeOverwrite;
       s2_wv_q   <= 1'b0;
       s2_fp_q   <= 1'b0;
       s3_wv_q   <= 1'b0;
       flags_q   <= '0;
     end else begin
-      s1_wv_q   <= w_valid_i;
+      s1_wv_q   <= w_fire;
       s1_rv_q   <= r_fire;
+      r_prio_q  <= r_valid_i && !r_ready_o;
       s1_mode_q <= w_mode_i;
       s2_wv_q   <= s1_wv_q;
       s2_fp_q   <= s1_wv_q && (s1_mode_q == ModeFp32);
@@ -140,7 +145,7 @@ module ts_acc #(
 
   // Addresses and rows are datapath: not reset, loaded with their valid.
   always_ff @(posedge clk_i) begin
-    if (w_valid_i) begin
+    if (w_fire) begin
       s1_waddr_q <= w_addr_i;
       s1_wdata_q <= w_data_i;
     end

@@ -920,7 +920,8 @@ module ts_top #(
   `TS_ASSERT_INIT(a_acc_rows, AccRows >= 4 && (1 << AccAw) == AccRows,
                   "AccRows must be a power of two >= 4")
   `TS_ASSERT_INIT(a_spad, SpadRows % SpadBanks == 0, "SpadRows must be a multiple of SpadBanks")
-  `TS_ASSERT(a_acc_never_refuses, !ex_acc_valid || h_w_ready[ex_half], clk_i, rst_n,
-             "the accumulator refused a matrix-unit result")
+  // A half refuses a matrix-unit result only to let a read through that already waited.
+  `TS_ASSERT(a_acc_refuses_for_read, !ex_acc_valid || h_w_ready[ex_half] || h_r_valid[ex_half],
+             clk_i, rst_n, "the accumulator refused a matrix-unit result with no read waiting")
 
 endmodule

@@ -354,6 +354,76 @@ TEST(ChipVec, BesideGemmOverlaps) {
   EXPECT_LT(beside + m * w / 2, after);
 }
 
+// GEMMs back to back (docs/isa.md "Overlap in the execute queue": the execute unit takes
+// the next GEMM while the previous one drains): random data types (so the tile
+// configuration changes between neighbours), transposes and accumulation, C blocks that
+// overlap so that a GEMM accumulates onto rows its predecessor has just written.
+// Accumulator, scratchpad window and FLAGS as the functional model, which runs them one
+// after the other.
+void gemm_streams(const char* config, int streams, int per_stream) {
+  const uint64_t s0 = test::seed();
+  const ChipConfig& cfg = find_config(config);
+  const uint32_t D = cfg.dim;
+  const isa::Dtype dtypes[] = {isa::Dtype::kFp16, isa::Dtype::kBf16, isa::Dtype::kInt8};
+  for (int i = 0; i < streams; ++i) {
+    const uint64_t seed = s0 + uint64_t(i);
+    std::mt19937_64 r(seed);
+    std::vector<isa::GemmCmd> gemms;
+    for (int k = 0; k < per_stream; ++k) {
+      isa::GemmCmd g = random_gemm(r, cfg);
+      g.dtype = dtypes[r() % 3];
+      g.a_trans = r() % 4 == 0;  // A stored K x M
+      g.b_trans = r() % 4 == 0;  // B stored N x K
+      g.a_stride = uint16_t(isa::ceil_div(g.a_trans ? g.m : g.k, D));
+      g.b_stride = uint16_t(isa::ceil_div(g.b_trans ? g.k : g.n, D));
+      g.c_addr = uint32_t(r() % 3) * (cfg.acc_rows / 4) + uint32_t(r() % 2) * D;
+      gemms.push_back(g);
+    }
+    SCOPED_TRACE("GEMM stream seed " + std::to_string(seed));
+    auto emit = [&](CommandStream& s) {
+      for (const isa::GemmCmd& g : gemms) s.gemm(g);
+    };
+    const std::unique_ptr<Device> chip = make_sim(config, random_bus_options(seed));
+    const StreamResult got = run_stream(*chip, emit, seed, true);
+    FuncDevice func(cfg, test::func_options(seed));
+    const StreamResult want = run_stream(func, emit, seed, true);
+    compare(got, want);
+    if (::testing::Test::HasFailure()) {
+      for (const isa::GemmCmd& g : gemms) std::cout << "  " << isa::describe(g.encode()) << "\n";
+      return;
+    }
+  }
+}
+
+TEST(ChipVec, BackToBackGemmsTiny) { gemm_streams("tiny", 8, 12); }
+TEST(ChipVec, BackToBackGemmsDefault) { gemm_streams("default", 2, 12); }
+
+// The overlap happens: a second identical GEMM right behind the first costs its array
+// cycles and at most a few more; the first one's drain (2 Dim + 1 cycles through the
+// array) and the second one's first weight tile (Dim rows) are hidden. Simulated cycles
+// are exact.
+TEST(ChipVec, BackToBackGemmsOverlap) {
+  const ChipConfig& cfg = find_config("tiny");
+  const uint32_t D = cfg.dim, m = 24, n = 4 * D, w = n / D;
+  auto cycles = [&](int count) {
+    const std::unique_ptr<Device> chip = make_sim("tiny", DeviceOptions{});
+    Runtime rt(*chip);
+    CommandStream s(cfg);
+    isa::GemmCmd g;  // m x n x n, A and B whatever the scratchpad holds
+    g.m = uint16_t(m);
+    g.n = g.k = uint16_t(n);
+    g.a_stride = g.b_stride = g.c_stride = uint16_t(w);
+    g.b_addr = m * w;
+    for (int i = 0; i < count; ++i) s.gemm(g);
+    return rt.run(s).cycles;
+  };
+  const uint64_t one = cycles(1), two = cycles(2), array = uint64_t(m) * w * w;
+  std::cout << "[ cycles   ] one GEMM " << one << ", two back to back " << two
+            << ", array rows of one " << array << std::endl;
+  EXPECT_GE(two - one, array);
+  EXPECT_LE(two - one, array + D / 2);
+}
+
 // The byte images a run leaves (its outputs, read back) and its counters, on the chip and
 // on the functional model: equal bytes, FLAGS and the fetch / traffic PERF counters.
 void expect_same_run(const char* config, const char* what, uint64_t seed,

@@ -4,6 +4,7 @@
 // every result against the golden model, and prints one JSON line per configuration.
 // mode "normal": activation rows as A; mode "atrans": the same job with the activations
 // streamed transposed (cfg bit 3: each weight tile's DIM rows are one group of A^T rows).
+// DIM 4 and 8 always; DIM 16 when the slow models are built (-DTESSERA_SLOW_MODELS=ON).
 // Usage: bench_mmu [tiles=64] [seed=1]
 #include <chrono>
 #include <cstdio>
@@ -12,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#ifdef TS_BENCH_MMU_D16
 #include "Vts_mmu_d16.h"
+#endif
 #include "Vts_mmu_d4.h"
 #include "Vts_mmu_d8.h"
 #include "mmu_driver.hpp"
@@ -88,7 +91,9 @@ int main(int argc, char** argv) {
     for (auto dt : {golden::MmuDtype::kFp16, golden::MmuDtype::kBf16, golden::MmuDtype::kInt8}) {
       bench<Vts_mmu_d4>(4, dt, a_trans, tiles, seed);
       bench<Vts_mmu_d8>(8, dt, a_trans, tiles, seed);
+#ifdef TS_BENCH_MMU_D16
       bench<Vts_mmu_d16>(16, dt, a_trans, tiles, seed);
+#endif
     }
   }
   return 0;

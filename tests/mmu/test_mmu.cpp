@@ -16,9 +16,9 @@
 #include "test_util.hpp"
 
 #ifdef TS_MMU_SLOW
+#include "Vts_mmu_d16.h"
 #include "Vts_mmu_d32.h"
 #else
-#include "Vts_mmu_d16.h"
 #include "Vts_mmu_d2.h"
 #include "Vts_mmu_d3.h"
 #include "Vts_mmu_d4.h"
@@ -40,10 +40,10 @@ struct Cfg {
 };
 
 #ifdef TS_MMU_SLOW
-using Dims = ::testing::Types<Cfg<Vts_mmu_d32, 32>>;
+using Dims = ::testing::Types<Cfg<Vts_mmu_d16, 16>, Cfg<Vts_mmu_d32, 32>>;
 #else
 using Dims = ::testing::Types<Cfg<Vts_mmu_d2, 2>, Cfg<Vts_mmu_d3, 3>, Cfg<Vts_mmu_d4, 4>,
-                              Cfg<Vts_mmu_d8, 8>, Cfg<Vts_mmu_d16, 16>>;
+                              Cfg<Vts_mmu_d8, 8>>;
 #endif
 
 struct DimName {

@@ -351,5 +351,24 @@ TEST_F(ChipErrors, TokenOverflow) {
   recover_and_check();
 }
 
+// The same with GEMMs, two of which are in flight at a time (docs/isa.md "Overlap in the
+// execute queue"): the 256th push of E->S overflows while the next GEMM is already running
+// beside it. That one completes without a second error, the chip goes quiet (no hang),
+// the first error names the execute unit, and a soft reset returns the chip to service.
+TEST_F(ChipErrors, TokenOverflowWithGemmInFlight) {
+  isa::GemmCmd g;  // 1 x 1 x 1 on whatever the scratchpad holds
+  g.m = g.n = g.k = 1;
+  g.a_stride = g.b_stride = g.c_stride = 1;
+  g.b_addr = 1;
+  g.tok.push_next = true;
+  // Each batch runs to done: 16 first, so that the 256th GEMM is the 16th of the eighth
+  // batch of 32, with GEMMs behind it.
+  run_commands(*dev_, std::vector<isa::Words>(16, g.encode()));
+  const std::vector<isa::Words> batch(32, g.encode());
+  for (int i = 0; i < 8; ++i) run_commands(*dev_, batch);
+  expect_error(isa::ErrCode::kToken, isa::Unit::kExec, -1);
+  recover_and_check();
+}
+
 }  // namespace
 }  // namespace tessera::systest

@@ -51,17 +51,13 @@ endif()
 set(TESSERA_NETLIST_CONFIGS "${ts_nl_default}" CACHE STRING
   "Configurations whose whole-chip gate netlist is built into the netlist backend")
 option(TESSERA_NETLIST_TRACE
-  "Build the whole-chip netlist models with FST tracing (compile time about doubles)" OFF)
+  "Build the gate-netlist models (whole chip and blocks) with FST tracing (compile time about doubles)" OFF)
 set(ts_nl_x "")
 foreach(c ${TESSERA_NETLIST_CONFIGS})
   if(NOT c IN_LIST TESSERA_SIM_CONFIGS)
     message(FATAL_ERROR "TESSERA_NETLIST_CONFIGS: '${c}' is not in TESSERA_SIM_CONFIGS (the netlist runs beside the RTL model)")
   endif()
-  set(nl_trace NO_TRACE)
-  if(TESSERA_NETLIST_TRACE)
-    set(nl_trace)
-  endif()
-  ts_add_netlist_model(tessera_sim_models TOP ts_top_${c} ${nl_trace} OPT -O1
+  ts_add_netlist_model(tessera_sim_models TOP ts_top_${c} OPT -O1
     KEEP ts_sram ts_mmu ts_vec_exp ${TS_ARITH_UNITS})
   string(APPEND ts_sim_inc "#include \"Vnl_ts_top_${c}.h\"\n")
   string(APPEND ts_nl_x " X(${c})")

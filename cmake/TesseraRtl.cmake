@@ -209,14 +209,15 @@ endfunction()
 
 # ts_add_netlist_model(<target> TOP <module> [KEEP <module>...] [NO_TRACE] [OPT <flag>])
 # Verilated model Vnl_<module> of the netlist (KEEP: as for ts_synth_netlist, their RTL is
-# compiled in). NO_TRACE: without FST tracing; OPT: C++ optimisation of the per-cycle code
+# compiled in). With FST tracing only if TESSERA_NETLIST_TRACE is ON (a lockstep test
+# traces the RTL side either way) and NO_TRACE is not given; OPT: C++ optimisation of the per-cycle code
 # (default TS_MODEL_OPT_FAST; the run-once code always gets TS_MODEL_OPT_SLOW). Both for
 # large netlists, whose trace code and per-cycle code take most of the compile time.
 function(ts_add_netlist_model target)
   cmake_parse_arguments(M "NO_TRACE" "TOP;OPT" "KEEP" ${ARGN})
-  set(trace TRACE_FST)
-  if(M_NO_TRACE)
-    set(trace)
+  set(trace)
+  if(TESSERA_NETLIST_TRACE AND NOT M_NO_TRACE)
+    set(trace TRACE_FST)
   endif()
   set(opt OPT_FAST ${TS_MODEL_OPT_FAST} OPT_SLOW ${TS_MODEL_OPT_SLOW})
   if(M_OPT)

@@ -207,16 +207,16 @@ function(ts_wait_netlist top)
   set_property(GLOBAL PROPERTY TS_NETLIST_PENDING_${top} "")
 endfunction()
 
-# ts_add_netlist_model(<target> TOP <module> [KEEP <module>...] [NO_TRACE] [OPT <flag>])
+# ts_add_netlist_model(<target> TOP <module> [KEEP <module>...] [OPT <flag>])
 # Verilated model Vnl_<module> of the netlist (KEEP: as for ts_synth_netlist, their RTL is
 # compiled in). With FST tracing only if TESSERA_NETLIST_TRACE is ON (a lockstep test
-# traces the RTL side either way) and NO_TRACE is not given; OPT: C++ optimisation of the per-cycle code
+# traces the RTL side either way); OPT: C++ optimisation of the per-cycle code
 # (default TS_MODEL_OPT_FAST; the run-once code always gets TS_MODEL_OPT_SLOW). Both for
 # large netlists, whose trace code and per-cycle code take most of the compile time.
 function(ts_add_netlist_model target)
-  cmake_parse_arguments(M "NO_TRACE" "TOP;OPT" "KEEP" ${ARGN})
+  cmake_parse_arguments(M "" "TOP;OPT" "KEEP" ${ARGN})
   set(trace)
-  if(TESSERA_NETLIST_TRACE AND NOT M_NO_TRACE)
+  if(TESSERA_NETLIST_TRACE)
     set(trace TRACE_FST)
   endif()
   set(opt OPT_FAST ${TS_MODEL_OPT_FAST} OPT_SLOW ${TS_MODEL_OPT_SLOW})

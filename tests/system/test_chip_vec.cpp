@@ -167,6 +167,24 @@ void compare(const StreamResult& chip, const StreamResult& func) {
   EXPECT_EQ(chip.flags, func.flags) << "FLAGS chip vs functional model";
 }
 
+// Runs emit's commands inside run_stream on the simulated chip (random AXI stalls and
+// latencies from seed) and on the functional model, and compares what they leave. On a
+// difference it lists the commands and returns false.
+bool same_as_model(const char* config, uint64_t seed,
+                   const std::function<void(CommandStream&)>& emit, bool random_window) {
+  const ChipConfig& cfg = find_config(config);
+  const std::unique_ptr<Device> chip = make_sim(config, random_bus_options(seed));
+  const StreamResult got = run_stream(*chip, emit, seed, random_window);
+  FuncDevice func(cfg, test::func_options(seed));
+  const StreamResult want = run_stream(func, emit, seed, random_window);
+  compare(got, want);
+  if (!::testing::Test::HasFailure()) return true;
+  CommandStream listing(cfg);
+  emit(listing);
+  for (const isa::Words& w : listing.words()) std::cout << "  " << isa::describe(w) << "\n";
+  return false;
+}
+
 void random_streams(const char* config, int streams, int per_stream) {
   const uint64_t s0 = test::seed();
   for (int i = 0; i < streams; ++i) {
@@ -176,18 +194,10 @@ void random_streams(const char* config, int streams, int per_stream) {
     std::vector<isa::VecCmd> cmds;
     for (int k = 0; k < per_stream; ++k) cmds.push_back(random_vec(r, cfg));
     SCOPED_TRACE("stream seed " + std::to_string(seed));
-    const std::unique_ptr<Device> chip = make_sim(config, random_bus_options(seed));
     auto emit = [&](CommandStream& s) {
       for (const isa::VecCmd& c : cmds) s.vec(c);
     };
-    const StreamResult got = run_stream(*chip, emit, seed);
-    FuncDevice func(cfg, test::func_options(seed));
-    const StreamResult want = run_stream(func, emit, seed);
-    compare(got, want);
-    if (::testing::Test::HasFailure()) {
-      for (const isa::VecCmd& c : cmds) std::cout << "  " << isa::describe(c.encode()) << "\n";
-      return;
-    }
+    if (!same_as_model(config, seed, emit, false)) return;
   }
 }
 
@@ -245,34 +255,42 @@ void mixed_streams(const char* config, int streams, int per_stream) {
         s.vec(vecs[size_t(k)]);
       }
     };
-    const std::unique_ptr<Device> chip = make_sim(config, random_bus_options(seed));
-    const StreamResult got = run_stream(*chip, emit, seed, true);
-    FuncDevice func(cfg, test::func_options(seed));
-    const StreamResult want = run_stream(func, emit, seed, true);
-    compare(got, want);
-    if (::testing::Test::HasFailure()) {
-      for (int k = 0; k < per_stream; ++k) {
-        std::cout << "  " << isa::describe(gemms[size_t(k)].encode()) << "\n  "
-                  << isa::describe(vecs[size_t(k)].encode()) << "\n";
-      }
-      return;
-    }
+    if (!same_as_model(config, seed, emit, true)) return;
   }
 }
 
 TEST(ChipVec, BesideGemmTiny) { mixed_streams("tiny", 8, 10); }
 TEST(ChipVec, BesideGemmDefault) { mixed_streams("default", 2, 10); }
 
+// The GEMM of the overlap tests on tiny: m x n x n with n = 4 Dim (w = 4 rows per matrix
+// row) on whatever the scratchpad holds; A spad [0, m w), B spad [m w, m w + n w),
+// C acc [0, m w).
+constexpr uint32_t kOverlapM = 24;
+isa::GemmCmd overlap_gemm(const ChipConfig& cfg) {
+  const uint32_t n = 4 * cfg.dim, w = 4;
+  isa::GemmCmd g;
+  g.m = uint16_t(kOverlapM);
+  g.n = g.k = uint16_t(n);
+  g.a_stride = g.b_stride = g.c_stride = uint16_t(w);
+  g.b_addr = kOverlapM * w;
+  return g;
+}
+
+// Simulated cycles of emit's commands alone on a fresh tiny chip (exact, no stalls).
+uint64_t tiny_cycles(const std::function<void(CommandStream&)>& emit) {
+  const std::unique_ptr<Device> chip = make_sim("tiny", DeviceOptions{});
+  Runtime rt(*chip);
+  CommandStream s(chip->config());
+  emit(s);
+  return rt.run(s).cycles;
+}
+
 // Each way a VEC can touch a GEMM's rows, right behind it: it must wait for the GEMM (or
 // the result differs from the functional model, which runs them one after the other).
 TEST(ChipVec, BesideGemmHazards) {
   const ChipConfig& cfg = find_config("tiny");
-  const uint32_t D = cfg.dim, m = 24, n = 4 * D, w = n / D, half = cfg.acc_rows / 2;
-  isa::GemmCmd g;  // A spad [0, m w), B spad [m w, m w + n w), C acc [0, m w)
-  g.m = uint16_t(m);
-  g.n = g.k = uint16_t(n);
-  g.a_stride = g.b_stride = g.c_stride = uint16_t(w);
-  g.b_addr = m * w;
+  const uint32_t D = cfg.dim, m = kOverlapM, n = 4 * D, w = n / D, half = cfg.acc_rows / 2;
+  const isa::GemmCmd g = overlap_gemm(cfg);
   struct Case {
     const char* what;
     uint32_t a, d;
@@ -315,11 +333,7 @@ TEST(ChipVec, BesideGemmHazards) {
       s.vec(v);
       if (c.tail) s.vec(tail);
     };
-    const std::unique_ptr<Device> chip = make_sim("tiny", random_bus_options(seed));
-    const StreamResult got = run_stream(*chip, emit, seed, true);
-    FuncDevice func(cfg, test::func_options(seed));
-    const StreamResult want = run_stream(func, emit, seed, true);
-    compare(got, want);
+    same_as_model("tiny", seed, emit, true);
   }
 }
 
@@ -327,25 +341,18 @@ TEST(ChipVec, BesideGemmHazards) {
 // reads the GEMM's result waits for it. Simulated cycles are exact.
 TEST(ChipVec, BesideGemmOverlaps) {
   const ChipConfig& cfg = find_config("tiny");
-  const uint32_t D = cfg.dim, m = 24, n = 4 * D, w = n / D, half = cfg.acc_rows / 2;
+  const uint32_t D = cfg.dim, m = kOverlapM, n = 4 * D, w = n / D, half = cfg.acc_rows / 2;
   auto cycles = [&](uint32_t vec_a) {
-    const std::unique_ptr<Device> chip = make_sim("tiny", DeviceOptions{});
-    Runtime rt(*chip);
-    CommandStream s(cfg);
-    isa::GemmCmd g;  // C[0 .. m w) = A B (m x n x n), A and B whatever the scratchpad holds
-    g.m = uint16_t(m);
-    g.n = g.k = uint16_t(n);
-    g.a_stride = g.b_stride = g.c_stride = uint16_t(w);
-    g.b_addr = m * w;
-    s.gemm(g);
     isa::VecCmd v;  // D = A (pass), m x n, in place
     v.rows = uint16_t(m);
     v.cols = uint16_t(n);
     v.stride = uint16_t(w);
     v.a_addr = v.d_addr = vec_a;
     v.dst = isa::vec::kAcc;
-    s.vec(v);
-    return rt.run(s).cycles;
+    return tiny_cycles([&](CommandStream& s) {
+      s.gemm(overlap_gemm(cfg));  // C[0 .. m w) = A B
+      s.vec(v);
+    });
   };
   const uint64_t beside = cycles(half), after = cycles(0);
   std::cout << "[ cycles   ] GEMM then VEC: on other rows " << beside << ", on its result "
@@ -383,15 +390,7 @@ void gemm_streams(const char* config, int streams, int per_stream) {
     auto emit = [&](CommandStream& s) {
       for (const isa::GemmCmd& g : gemms) s.gemm(g);
     };
-    const std::unique_ptr<Device> chip = make_sim(config, random_bus_options(seed));
-    const StreamResult got = run_stream(*chip, emit, seed, true);
-    FuncDevice func(cfg, test::func_options(seed));
-    const StreamResult want = run_stream(func, emit, seed, true);
-    compare(got, want);
-    if (::testing::Test::HasFailure()) {
-      for (const isa::GemmCmd& g : gemms) std::cout << "  " << isa::describe(g.encode()) << "\n";
-      return;
-    }
+    if (!same_as_model(config, seed, emit, true)) return;
   }
 }
 
@@ -404,18 +403,11 @@ TEST(ChipVec, BackToBackGemmsDefault) { gemm_streams("default", 2, 12); }
 // are exact.
 TEST(ChipVec, BackToBackGemmsOverlap) {
   const ChipConfig& cfg = find_config("tiny");
-  const uint32_t D = cfg.dim, m = 24, n = 4 * D, w = n / D;
+  const uint32_t D = cfg.dim, m = kOverlapM, w = 4;
   auto cycles = [&](int count) {
-    const std::unique_ptr<Device> chip = make_sim("tiny", DeviceOptions{});
-    Runtime rt(*chip);
-    CommandStream s(cfg);
-    isa::GemmCmd g;  // m x n x n, A and B whatever the scratchpad holds
-    g.m = uint16_t(m);
-    g.n = g.k = uint16_t(n);
-    g.a_stride = g.b_stride = g.c_stride = uint16_t(w);
-    g.b_addr = m * w;
-    for (int i = 0; i < count; ++i) s.gemm(g);
-    return rt.run(s).cycles;
+    return tiny_cycles([&](CommandStream& s) {
+      for (int i = 0; i < count; ++i) s.gemm(overlap_gemm(cfg));
+    });
   };
   const uint64_t one = cycles(1), two = cycles(2), array = uint64_t(m) * w * w;
   std::cout << "[ cycles   ] one GEMM " << one << ", two back to back " << two

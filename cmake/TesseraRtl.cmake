@@ -120,7 +120,7 @@ function(ts__trace_opt dir prefix)
   endif()
 endfunction()
 
-# ts_synth_netlist(<out_var> TOP <module> [KEEP <module>...])
+# ts_synth_netlist(<out_var> TOP <module> [KEEP <module>...] [NAME <name>] [PARAMS <p>=<v>...])
 # "check -assert" after proc refuses the designs Yosys would otherwise turn silently
 # into wrong netlists (arrays of structs, member writes on array elements).
 # Yosys generic synthesis of <module> at configure time (verilate() needs the file then);
@@ -130,17 +130,33 @@ endfunction()
 # ts_wait_netlist(<module>) waits for it and fails the configuration if Yosys failed.
 # KEEP: modules read as black boxes, left in the netlist as parameterised instances and
 # simulated from their RTL (the SRAM template, which an ASIC flow replaces by macros).
+# PARAMS: top-level parameter values; the netlist's module is then called NAME (default:
+# the module's own name), and so are its files.
 function(ts_synth_netlist out_var)
-  cmake_parse_arguments(S "" "TOP" "KEEP" ${ARGN})
+  cmake_parse_arguments(S "" "TOP;NAME" "KEEP;PARAMS" ${ARGN})
+  if(NOT S_NAME)
+    set(S_NAME ${S_TOP})
+  endif()
+  # With PARAMS every RTL file is read and the top re-derived with chparam (hierarchy's
+  # -chparam trips an assertion in Yosys 0.70 when the top's submodules come from -libdir).
+  set(chparams "")
+  foreach(pv ${S_PARAMS})
+    string(REPLACE "=" " " pv "${pv}")
+    string(APPEND chparams " -set ${pv}")
+  endforeach()
   set(dir "${CMAKE_BINARY_DIR}/netlist")
-  set(out "${dir}/${S_TOP}.v")
-  set(log "${dir}/${S_TOP}.log")
+  set(out "${dir}/${S_NAME}.v")
+  set(log "${dir}/${S_NAME}.log")
   file(MAKE_DIRECTORY ${dir})
   ts_rtl_file(top_file ${S_TOP})
   # Paths relative to the build directory: YoWASP's sandbox hides the real /tmp behind
   # a private one, so absolute paths fail for a checkout under /tmp; relative ones work.
   set(files)
-  foreach(f ${TS_RTL_PKGS} ${top_file})
+  set(sources ${TS_RTL_PKGS} ${top_file})
+  if(S_PARAMS)
+    set(sources ${TS_RTL_ALL})
+  endif()
+  foreach(f ${sources})
     file(RELATIVE_PATH r ${CMAKE_BINARY_DIR} ${f})
     string(APPEND files " ${r}")
   endforeach()
@@ -158,7 +174,13 @@ function(ts_synth_netlist out_var)
   file(RELATIVE_PATH rel_inc ${CMAKE_BINARY_DIR} ${TS_RTL_DIR}/common)
   file(RELATIVE_PATH rel_out ${CMAKE_BINARY_DIR} ${out})
   file(RELATIVE_PATH rel_log ${CMAKE_BINARY_DIR} ${log})
-  set(script "verilog_defaults -add -sv -DSYNTHESIS -I${rel_inc}; read_verilog${files};${keep} hierarchy -check -top ${S_TOP}${libdirs}; proc; check -assert; synth -flatten -top ${S_TOP}; splitnets; opt_clean -purge; write_verilog -noattr ${rel_out}")
+  set(elab "hierarchy -check -top ${S_TOP}${libdirs};")
+  set(top ${S_TOP})
+  if(S_PARAMS)
+    set(elab "chparam${chparams} ${S_TOP}; hierarchy -check -top ${S_TOP}; rename -top ${S_NAME};")
+    set(top ${S_NAME})
+  endif()
+  set(script "verilog_defaults -add -sv -DSYNTHESIS -I${rel_inc}; read_verilog${files};${keep} ${elab} proc; check -assert; synth -flatten -top ${top}; splitnets; opt_clean -purge; write_verilog -noattr ${rel_out}")
   set(hash_input "${TESSERA_YOSYS};${script}")
   foreach(f ${TS_RTL_ALL})
     file(SHA256 ${f} h)
@@ -170,20 +192,20 @@ function(ts_synth_netlist out_var)
     file(READ "${out}.hash" old_hash)
   endif()
   if(NOT EXISTS "${out}" OR NOT old_hash STREQUAL hash)
-    message(STATUS "Yosys: synthesizing ${S_TOP} gate netlist (in the background)")
+    message(STATUS "Yosys: synthesizing ${S_NAME} gate netlist (in the background)")
     # The script goes to a file; the exit code to <out>.rc once Yosys has finished. All
     # output is redirected, so execute_process returns at once. (A configure run that is
     # interrupted leaves its Yosys runs going; let them end before configuring again.)
-    file(WRITE "${dir}/${S_TOP}.ys" "${script}\n")
+    file(WRITE "${dir}/${S_NAME}.ys" "${script}\n")
     file(REMOVE "${out}.hash" "${out}.rc")
     execute_process(
-      COMMAND sh -c "(\"$0\" -q -l ${rel_log} -s netlist/${S_TOP}.ys; echo $? > ${rel_out}.rc) </dev/null >/dev/null 2>&1 &"
+      COMMAND sh -c "(\"$0\" -q -l ${rel_log} -s netlist/${S_NAME}.ys; echo $? > ${rel_out}.rc) </dev/null >/dev/null 2>&1 &"
         ${TESSERA_YOSYS}
       WORKING_DIRECTORY ${CMAKE_BINARY_DIR} RESULT_VARIABLE rc)
     if(rc)
-      message(FATAL_ERROR "could not start Yosys for ${S_TOP}")
+      message(FATAL_ERROR "could not start Yosys for ${S_NAME}")
     endif()
-    set_property(GLOBAL PROPERTY TS_NETLIST_PENDING_${S_TOP} "${hash}")
+    set_property(GLOBAL PROPERTY TS_NETLIST_PENDING_${S_NAME} "${hash}")
   endif()
   set(${out_var} "${out}" PARENT_SCOPE)
 endfunction()
@@ -207,14 +229,19 @@ function(ts_wait_netlist top)
   set_property(GLOBAL PROPERTY TS_NETLIST_PENDING_${top} "")
 endfunction()
 
-# ts_add_netlist_model(<target> TOP <module> [KEEP <module>...] [OPT <flag>])
-# Verilated model Vnl_<module> of the netlist (KEEP: as for ts_synth_netlist, their RTL is
+# ts_add_netlist_model(<target> TOP <module> [KEEP <module>...] [OPT <flag>]
+#                      [NAME <name> PARAMS <p>=<v>...])
+# Verilated model Vnl_<name> of the netlist (NAME, PARAMS: as for ts_synth_netlist; name
+# defaults to the module's) (KEEP: as for ts_synth_netlist, their RTL is
 # compiled in). With FST tracing only if TESSERA_NETLIST_TRACE is ON (a lockstep test
 # traces the RTL side either way); OPT: C++ optimisation of the per-cycle code
 # (default TS_MODEL_OPT_FAST; the run-once code always gets TS_MODEL_OPT_SLOW). Both for
 # large netlists, whose trace code and per-cycle code take most of the compile time.
 function(ts_add_netlist_model target)
-  cmake_parse_arguments(M "" "TOP;OPT" "KEEP" ${ARGN})
+  cmake_parse_arguments(M "" "TOP;OPT;NAME" "KEEP;PARAMS" ${ARGN})
+  if(NOT M_NAME)
+    set(M_NAME ${M_TOP})
+  endif()
   set(trace)
   if(TESSERA_NETLIST_TRACE)
     set(trace TRACE_FST)
@@ -223,7 +250,7 @@ function(ts_add_netlist_model target)
   if(M_OPT)
     set(opt OPT_FAST ${M_OPT} OPT_SLOW ${TS_MODEL_OPT_SLOW})
   endif()
-  ts_synth_netlist(netlist TOP ${M_TOP} KEEP ${M_KEEP})
+  ts_synth_netlist(netlist TOP ${M_TOP} KEEP ${M_KEEP} NAME ${M_NAME} PARAMS ${M_PARAMS})
   # The kept modules come from the RTL: the packages, their files and, through the block
   # folders, whatever they instantiate.
   set(kept)
@@ -239,7 +266,7 @@ function(ts_add_netlist_model target)
   # Verilated at the end of the calling directory, after Yosys has run beside the rest of
   # it (bracket arguments carry each list as one argument).
   cmake_language(EVAL CODE "cmake_language(DEFER CALL ts__verilate_netlist [==[${target}]==] \
-    [==[${M_TOP}]==] [==[${netlist}]==] [==[${kept}]==] [==[${kept_args}]==] [==[${trace}]==] \
+    [==[${M_NAME}]==] [==[${netlist}]==] [==[${kept}]==] [==[${kept_args}]==] [==[${trace}]==] \
     [==[${opt}]==])")
 endfunction()
 

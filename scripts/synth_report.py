@@ -60,6 +60,7 @@ CFG_BLOCKS = {
                          "MaxWrites": c["max_writes"], "Windows": c["windows"],
                          "SramAw": clog2(c["spad_rows"]), "SramRows": c["spad_rows"]},
     "ts_load": lambda c: {"Dim": c["dim"], "ArId": 0, "MaxReads": c["max_reads"],
+                          "Dmas": c["load_dmas"],
                           "Windows": c["windows"], "SpadRows": c["spad_rows"],
                           "AccRows": c["acc_rows"]},
     "ts_store": lambda c: {"Dim": c["dim"], "AwId": 0, "MaxWrites": c["max_writes"],

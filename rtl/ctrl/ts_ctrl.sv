@@ -75,6 +75,7 @@ module ts_ctrl #(
   output logic               ld_done_ready_o,
   input  logic [3:0]         ld_done_status_i,
   input  logic [31:0]        ld_done_addr_i,
+  output logic               ld_abort_o,      // the LOAD queue stopped: end the LOADs in flight
   // Execute unit.
   output logic               ex_valid_o,
   input  logic               ex_ready_i,
@@ -587,7 +588,7 @@ module ts_ctrl #(
   logic is_aw, aw_excl_ok, aw_hold, is_vec;
   assign is_aw      = (q_data[CmdW +: 8] == ts_isa_pkg::OpAdamw);
   assign is_vec     = (q_data[CmdW +: 8] == ts_isa_pkg::OpVec);
-  assign aw_excl_ok = (qs_q[0] == QIdle) && (qs_q[2] == QIdle);
+  assign aw_excl_ok = (qs_q[0] == QIdle) && !l_any && (qs_q[2] == QIdle);
   assign aw_hold    = is_aw && (qs_q[1] != QIdle);
 
   // GEMMs in flight (docs/isa.md "Overlap in the execute queue"): a GEMM leaves the queue
@@ -596,6 +597,30 @@ module ts_ctrl #(
   // completes them in order); the VEC commands behind them may start if they push no token
   // and touch no SRAM row a GEMM in flight reads or writes; any other command waits.
   // Two slots, g_hd_q the oldest; a GEMM completing after the queue stopped gives nothing.
+  //
+  // LOADs in flight (docs/isa.md "Overlap in the load queue"): likewise a LOAD leaves the
+  // queue once the load unit has taken it and gives its token when it completes; up to two
+  // (the load unit completes them in order). Once the queue has stopped, ld_abort_o ends the
+  // LOADs in flight without further SRAM writes, and their completions give nothing.
+  logic          l_start, l_done, l_ok, l_ovf, l_tail, l_two, l_any, l_give_hd;
+  logic [1:0]    l_v_q, l_v_d, l_give_q;
+  logic          l_hd_q, l_hd_d;
+  logic [2*16-1:0] l_idx_q;
+  logic [15:0]   l_idx_hd;
+
+  assign l_any     = (l_v_q != 2'b00);
+  assign l_two     = (l_v_q == 2'b11);
+  assign l_tail    = l_v_q[l_hd_q] ? !l_hd_q : l_hd_q;
+  assign l_give_hd = l_give_q[l_hd_q];
+  assign l_idx_hd  = l_idx_q[l_hd_q*16 +: 16];
+
+  always_ff @(posedge clk_i) begin
+    if (l_start) begin
+      l_give_q[l_tail]          <= give[0][0];
+      l_idx_q[l_tail*16 +: 16]  <= q_idx[0];
+    end
+  end
+
   logic          g_start, g_done, g_ok, g_ovf, g_tail, g_two, g_any;
   logic [1:0]    g_v_q, g_v_d;
   logic          g_hd_q, g_hd_d;
@@ -651,9 +676,10 @@ module ts_ctrl #(
                         is_aw ? (aw_ready_i && aw_excl_ok) : is_vec ? vec_ready_i : ex_ready_i,
                         ld_ready_i};
   // A GEMM's completion is taken by the in-flight slot, never by the queue.
+  // A LOAD's completion is taken by its in-flight slot too.
   assign done_valid  = {st_done_valid_i,
                         is_aw ? aw_done_valid_i : is_vec && vec_done_valid_i,
-                        ld_done_valid_i};
+                        1'b0};
   assign q_status[0] = ld_done_status_i;
   assign q_status[1] = is_aw ? aw_done_status_i : 4'd0;
   assign q_status[2] = st_done_status_i;
@@ -679,11 +705,17 @@ module ts_ctrl #(
     g_done    = 1'b0;
     g_ok      = 1'b0;
     g_ovf     = 1'b0;
+    l_v_d     = l_v_q;
+    l_hd_d    = l_hd_q;
+    l_start   = 1'b0;
+    l_done    = 1'b0;
+    l_ok      = 1'b0;
+    l_ovf     = 1'b0;
     for (int unsigned q = 0; q < 3; q++) begin
       unique case (qs_q[q])
         QIdle: begin
           if (!q_empty[q] && !stopped_q[q] && !quiesce_i && !(q != 1 && aw_hold) &&
-              (q != 1 || x_can)) begin
+              (q != 1 || x_can) && (q != 0 || !l_two)) begin
             // Tokens are taken only if all are there and no other queue takes the same
             // counter this cycle (a counter has one popper, so this never conflicts).
             if ((need[q] & ~avail) == 0 && (need[q] & taken) == 0) begin
@@ -699,6 +731,10 @@ module ts_ctrl #(
           if (issue_ready[q]) begin
             if (q == 1 && !is_aw && !is_vec) begin  // a GEMM goes in flight
               g_start  = 1'b1;
+              q_pop[q] = 1'b1;
+              qs_d[q]  = QIdle;
+            end else if (q == 0) begin              // a LOAD goes in flight
+              l_start  = 1'b1;
               q_pop[q] = 1'b1;
               qs_d[q]  = QIdle;
             end else begin
@@ -747,6 +783,26 @@ module ts_ctrl #(
       end
     end
     if (g_start) g_v_d[g_tail] = 1'b1;
+    // The oldest LOAD in flight completes, the same way.
+    if (l_any && ld_done_valid_i) begin
+      l_v_d[l_hd_q] = 1'b0;
+      l_hd_d        = !l_hd_q;
+      if (stopped_q[0]) begin
+        l_done = 1'b0;
+      end else if (ld_done_status_i != 4'd0) begin
+        l_done       = 1'b1;
+        stopped_d[0] = 1'b1;
+      end else if (l_give_hd && full_tok[0]) begin
+        l_done       = 1'b1;
+        l_ovf        = 1'b1;
+        stopped_d[0] = 1'b1;
+      end else begin
+        l_done      = 1'b1;
+        l_ok        = 1'b1;
+        tok_push[0] = tok_push[0] | l_give_hd;
+      end
+    end
+    if (l_start) l_v_d[l_tail] = 1'b1;
     // Token counters (a counter has one pusher, so per-queue checks cover every push).
     tokc_d = tokc_q;
     for (int unsigned t = 0; t < 4; t++) begin
@@ -772,7 +828,8 @@ module ts_ctrl #(
   assign ld_rows_o       = lc[111:96];
   assign ld_bytes_o      = lc[127:112];
   assign ld_sram_addr_o  = lc[159:128];
-  assign ld_done_ready_o = (qs_q[0] == QRun);
+  assign ld_done_ready_o = l_any;
+  assign ld_abort_o      = stopped_q[0];
 
   assign ex_valid_o      = (qs_q[1] == QIssue) && !is_aw && !is_vec;
   assign vec_valid_o     = (qs_q[1] == QIssue) && is_vec;
@@ -837,6 +894,14 @@ module ts_ctrl #(
       e_unit  = ts_isa_pkg::UnitExec;
       e_cmd   = g_idx_hd;
       e_code  = g_ovf ? ts_isa_pkg::ErrToken : ts_isa_pkg::ErrMmu;
+    end else if (l_done && !l_ok) begin
+      e_valid = 1'b1;
+      e_unit  = ts_isa_pkg::UnitLoad;
+      e_cmd   = l_idx_hd;
+      e_addr  = ld_done_addr_i;
+      e_code  = l_ovf ? ts_isa_pkg::ErrToken :
+                (ld_done_status_i == 4'd1 || ld_done_status_i == 4'd2) ? ts_isa_pkg::ErrWindow :
+                ts_isa_pkg::ErrBus;
     end else begin
       for (int q = 2; q >= 0; q--) begin
         if (q_done[q] && !q_ok[q]) begin
@@ -861,8 +926,9 @@ module ts_ctrl #(
   // ------------------------------------------------------------------ status, IRQ
   logic busy;
   assign busy = fetch_busy || (dec_q != DecIdle) || (f_valid && !dec_stopped_q) ||
-                ((q_empty | stopped_q) != 3'b111) || (units_busy_i != 3'b000);
-  assign quiet_o = (qs_q == {QIdle, QIdle, QIdle}) && !fetch_busy && (units_busy_i == 3'b000);
+                ((q_empty | stopped_q) != 3'b111) || (units_busy_i != 3'b000) || l_any;
+  assign quiet_o = (qs_q == {QIdle, QIdle, QIdle}) && !fetch_busy && (units_busy_i == 3'b000) &&
+                   !l_any;
   assign irq_o = (done_q && irq_done_en_q) || ((err_code_q != 0) && irq_err_en_q);
 
   // ------------------------------------------------------------------ perf counters
@@ -872,7 +938,7 @@ module ts_ctrl #(
     perf_inc[ts_isa_pkg::PerfCycles*64 +: 64] = 64'd1;
     perf_inc[ts_isa_pkg::PerfBusy*64 +: 64] = 64'(busy);
     perf_inc[ts_isa_pkg::PerfFetched*64 +: 64] = 64'(q_push != 0);
-    perf_inc[ts_isa_pkg::PerfLoadBusy*64 +: 64] = 64'(qs_q[0] != QIdle);
+    perf_inc[ts_isa_pkg::PerfLoadBusy*64 +: 64] = 64'(qs_q[0] != QIdle || l_any);
     perf_inc[ts_isa_pkg::PerfLoadWait*64 +: 64] = 64'(q_wait[0]);
     perf_inc[ts_isa_pkg::PerfExecBusy*64 +: 64] = 64'(qs_q[1] != QIdle || g_any);
     perf_inc[ts_isa_pkg::PerfExecWait*64 +: 64] = 64'(q_wait[1]);
@@ -1001,6 +1067,8 @@ module ts_ctrl #(
       stopped_q     <= '0;
       g_v_q         <= 2'b00;
       g_hd_q        <= 1'b0;
+      l_v_q         <= 2'b00;
+      l_hd_q        <= 1'b0;
       tokc_q        <= '0;
       replay_q      <= (WinW + 1)'(Windows);
     end else begin
@@ -1010,6 +1078,8 @@ module ts_ctrl #(
       stopped_q <= stopped_d;
       g_v_q     <= g_v_d;
       g_hd_q    <= g_hd_d;
+      l_v_q     <= l_v_d;
+      l_hd_q    <= l_hd_d;
       tokc_q    <= tokc_d;
       replay_q  <= replay_d;
       if (dec_stop || fetch_err) dec_stopped_q <= 1'b1;
@@ -1104,5 +1174,7 @@ module ts_ctrl #(
              "two execute commands push one counter in one cycle")
   `TS_ASSERT(a_gemm_done_in_flight, !ex_done_valid_i || g_any, clk_i, rst_ni,
              "a GEMM completion without a GEMM in flight")
+  `TS_ASSERT(a_load_done_in_flight, !ld_done_valid_i || l_any, clk_i, rst_ni,
+             "a LOAD completion without a LOAD in flight")
 
 endmodule

@@ -108,6 +108,7 @@ module ts_store #(
 
   // ---------------------------------------------------------------- DMA
   logic             req_valid, req_ready, req_we, unused_target, rsp_valid;
+  logic             unused_addr_idle;
   logic [VAw-1:0]   req_addr;
   logic [DataW-1:0] unused_wdata, rsp_data;
   logic [IdW-1:0]   unused_ar_id, unused_aw_id;
@@ -159,7 +160,9 @@ module ts_store #(
     .cpl_ready_i     (done_ready_i),
     .cpl_status_o    (done_status_o),
     .cpl_addr_o      (done_addr_o),
+    .abort_i         (1'b0),
     .busy_o          (busy_o),
+    .addr_idle_o     (unused_addr_idle),
     .sram_target_o   (unused_target),
     .sram_req_valid_o(req_valid),
     .sram_req_ready_i(req_ready),
@@ -397,7 +400,7 @@ module ts_store #(
   end
 
   logic unused;
-  assign unused = ^{unused_target, unused_wdata, unused_ar_id, unused_aw_id,
+  assign unused = ^{unused_target, unused_addr_idle, unused_wdata, unused_ar_id, unused_aw_id,
                     unused_ar_valid, unused_r_ready, unused_ar_addr, unused_ar_len,
                     unused_ar_size, unused_ar_burst, unused_fp_valid, unused_q_valid,
                     unused_q_err, req_we, req_addr, no_calc, na_calc[16:1],

@@ -49,12 +49,16 @@ module ts_dma #(
   input  logic [BprW-1:0]   desc_bpr_i,
   input  logic [AddrW-1:0]  desc_stride_i,
   input  logic [SramAw-1:0] desc_sram_addr_i,
+  // Abort (level): the descriptor in progress ends without another SRAM or host write; bursts
+  // already requested drain, and it completes with StatAbort (unless a bus error came first).
+  input  logic              abort_i,
   // Completion stream: one record per descriptor.
   output logic              cpl_valid_o,
   input  logic              cpl_ready_i,
   output logic [3:0]        cpl_status_o,
   output logic [AddrW-1:0]  cpl_addr_o,
   output logic              busy_o,
+  output logic              addr_idle_o,  // every burst of the descriptor requested (or none)
   // SRAM row port (target selects scratchpad / accumulator at the integration level).
   output logic              sram_target_o,
   output logic              sram_req_valid_o,
@@ -104,6 +108,7 @@ module ts_dma #(
   localparam logic [3:0] StatRDecerr = 4'd4;
   localparam logic [3:0] StatBSlverr = 4'd5;
   localparam logic [3:0] StatBDecerr = 4'd6;
+  localparam logic [3:0] StatAbort   = 4'd7;  // abort_i
 
   localparam int unsigned BeatW = BprW + 1;          // beats (or bytes) counts
   localparam int unsigned SpanW = AddrW + RowsW + 2; // exact descriptor span arithmetic
@@ -250,7 +255,8 @@ module ts_dma #(
   end
 
   // Handshakes in their own block: the row data above must not depend on SRAM ready.
-  assign r_sram_valid = r_run && !err_q && (r_flush_q || (m_axi_r_valid_i && r_emits));
+  assign r_sram_valid = r_run && !err_q && !abort_i &&
+                        (r_flush_q || (m_axi_r_valid_i && r_emits));
 
   always_comb begin
     r_sram_fire  = r_sram_valid && sram_req_ready_i;
@@ -317,7 +323,7 @@ module ts_dma #(
     w_end      = BeatW'(w_off) + BeatW'(bpr_q) - 1'b1;
     w_hi       = w_row_last ? ({1'b0, w_end[LgB-1:0]} + 1'b1) : (LgB+1)'(B);
     for (int unsigned k = 0; k < B; k++) begin
-      w_strb_d[k] = !err_q && (k >= int'(w_lo)) && (k < int'(w_hi));
+      w_strb_d[k] = !err_q && !abort_i && (k >= int'(w_lo)) && (k < int'(w_hi));
     end
     if (err_q) w_data_d = '0;
     rf_pop  = w_load && w_need_row && !err_q;
@@ -376,7 +382,10 @@ module ts_dma #(
       StCheck: begin
         status_d   = StatOk;
         err_addr_d = '0;
-        if (desc_bad) begin
+        if (abort_i) begin
+          status_d = StatAbort;
+          state_d  = StDone;
+        end else if (desc_bad) begin
           status_d   = StatDesc;
           err_addr_d = base_q;
           state_d    = StDone;
@@ -395,6 +404,8 @@ module ts_dma #(
         end else if (!err_q && b_err) begin
           status_d   = m_axi_b_resp_i[0] ? StatBDecerr : StatBSlverr;
           err_addr_d = bq_addr;
+        end else if (!err_q && abort_i) begin
+          status_d = StatAbort;
         end
         if (dir_q ? wr_quiet : rd_quiet) state_d = StDone;
       end
@@ -409,6 +420,8 @@ module ts_dma #(
   assign cpl_status_o = status_q;
   assign cpl_addr_o   = err_addr_q;
   assign busy_o       = (state_q != StIdle);
+  assign addr_idle_o  = (state_q == StIdle) || (state_q == StDone) ||
+                        ((state_q == StRun) && (a_done_q || err_q) && !ax_valid_q);
 
   // Outputs.
   assign m_axi_ar_valid_o = ax_valid_q && !dir_q;
@@ -437,7 +450,7 @@ module ts_dma #(
 
   // ---------------------------------------------------------------- state registers
   logic start;
-  assign start = (state_q == StCheck) && !desc_bad && win_ok;
+  assign start = (state_q == StCheck) && !abort_i && !desc_bad && win_ok;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -465,7 +478,7 @@ module ts_dma #(
       // Error latch: the first bus error of a transfer.
       if (start) begin
         err_q <= 1'b0;
-      end else if ((state_q == StRun) && (r_err || b_err)) begin
+      end else if ((state_q == StRun) && (r_err || b_err || abort_i)) begin
         err_q <= 1'b1;
       end
 
@@ -638,8 +651,10 @@ module ts_dma #(
   `TS_ASSERT(a_w_stable, (m_axi_w_valid_o && !m_axi_w_ready_i) |=> (m_axi_w_valid_o &&
              $stable(m_axi_w_data_o) && $stable(m_axi_w_strb_o) && $stable(m_axi_w_last_o)),
              clk_i, rst_ni, "W changed before it was accepted")
-  `TS_ASSERT(a_sram_stable, (sram_req_valid_o && !sram_req_ready_i) |=> (sram_req_valid_o &&
-             $stable(sram_req_addr_o)), clk_i, rst_ni, "SRAM request changed before it was accepted")
+  // (An abort withdraws a refused SRAM write: the SRAM side must allow it; ts_load does.)
+  `TS_ASSERT(a_sram_stable, (sram_req_valid_o && !sram_req_ready_i) |=> ((sram_req_valid_o &&
+             $stable(sram_req_addr_o)) || abort_i), clk_i, rst_ni,
+             "SRAM request changed before it was accepted")
   `TS_ASSERT(a_r_expected, m_axi_r_valid_i && m_axi_r_ready_o |-> (rd_out_q != '0), clk_i, rst_ni,
              "R beat with no read burst outstanding")
   `TS_ASSERT(a_b_expected, b_fire |-> (wr_out_q != '0), clk_i, rst_ni,

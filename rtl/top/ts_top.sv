@@ -26,6 +26,9 @@ module ts_top #(
   parameter int unsigned Windows    = 2,
   parameter int unsigned MaxReads   = 2,
   parameter int unsigned MaxWrites  = 2,
+  // LOADs in flight: 2 lets the next LOAD's read bursts go out while the current one's data
+  // returns (a second DMA in the load unit, docs/lsu.md).
+  parameter int unsigned LoadDmas   = 1,
   parameter int unsigned QueueDepth = 2,
   // 1: each unit (load, execute, store) runs on its own gated clock, on only while it has
   // work; 0: one free-running clock (FPGA flows).
@@ -170,7 +173,7 @@ module ts_top #(
   logic             ld_valid, ld_ready, ld_target, ld_expand8;
   logic [31:0]      ld_dram_addr, ld_stride, ld_sram_addr;
   logic [15:0]      ld_rows, ld_bytes;
-  logic             ld_done_valid, ld_done_ready, ld_busy;
+  logic             ld_done_valid, ld_done_ready, ld_busy, ld_abort;
   logic [3:0]       ld_done_status;
   logic [31:0]      ld_done_addr;
   logic             ex_valid, ex_ready, ex_a_trans, ex_b_trans, ex_accumulate;
@@ -256,6 +259,7 @@ module ts_top #(
     .ld_sram_addr_o (ld_sram_addr),
     .ld_done_valid_i(ld_done_valid),
     .ld_done_ready_o(ld_done_ready),
+    .ld_abort_o     (ld_abort),
     .ld_done_status_i(ld_done_status),
     .ld_done_addr_i (ld_done_addr),
     .ex_valid_o     (ex_valid),
@@ -548,6 +552,7 @@ module ts_top #(
   ts_load #(
     .Dim     (Dim),
     .ArId    (0),
+    .Dmas    (LoadDmas),
     .MaxReads(MaxReads),
     .Windows (Windows),
     .SpadRows(SpadRows),
@@ -569,6 +574,7 @@ module ts_top #(
     .cmd_rows_i      (ld_rows),
     .cmd_bytes_i     (ld_bytes),
     .cmd_sram_addr_i (ld_sram_addr),
+    .abort_i         (ld_abort),
     .done_valid_o    (ld_done_valid),
     .done_ready_i    (ld_done_ready),
     .done_status_o   (ld_done_status),

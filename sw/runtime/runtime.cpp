@@ -39,11 +39,13 @@ SlotRows slot_rows(uint32_t D, const GemmShape& s, uint32_t bm, uint32_t bn, uin
 std::vector<uint32_t> GemmPlan::k_groups(uint32_t k, size_t block) const {
   std::vector<uint32_t> g;
   uint32_t step = block == 0 ? kb_first : kb;
+  size_t r = 0;
+  if (block == 0 && !ramp.empty()) step = ramp[r++];
   for (uint32_t k0 = 0; k0 < k;) {
     const uint32_t n = std::min(step, k - k0);
     g.push_back(n);
     k0 += n;
-    step = std::min(kb, step * 2);
+    step = block == 0 && r < ramp.size() ? ramp[r++] : std::min(kb, step * 2);
   }
   return g;
 }
@@ -69,7 +71,13 @@ std::string GemmPlan::describe() const {
   std::ostringstream os;
   os << "C blocks " << bm << "x" << bn;
   if (m_tail_min) os << " (last column's M tail halved to " << m_tail_min << ")";
-  os << ", K groups " << kb << " (first " << kb_first << "), ";
+  os << ", K groups " << kb << " (first ";
+  if (ramp.empty()) {
+    os << kb_first;
+  } else {
+    for (size_t i = 0; i < ramp.size(); ++i) os << (i ? " " : "") << ramp[i];
+  }
+  os << "), ";
   if (panels) os << panels << " B panels of " << panel_rows << " rows, ";
   os << spad_slots << " scratchpad slots of " << spad_slot_rows << " rows, " << acc_slots
      << " accumulator slots of " << acc_slot_rows << " rows";
@@ -107,8 +115,41 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
       throw std::invalid_argument("plan_gemm: scratchpad too small");
     }
   }
-  // Ramp: the first group is small so that the array starts after a short load.
-  p.kb_first = std::min(p.kb, 2 * D);
+  // Ramp: the first group is small so that the array starts after a short load; each next
+  // one is the largest that the loads can bring in (issued right after the previous group's
+  // loads) before the array has finished the groups already there. Model, per K element: a
+  // group's loads write slot_rows / kg scratchpad rows, at about 0.85 rows a cycle beside a
+  // running GEMM (bank conflicts); the array takes bm * ceil(bn / D) / D cycles. With two
+  // LOADs in flight the memory latency is paid once, before the first group.
+  // (Bandwidth-bound blocks, whose loads take longer than their GEMMs, keep the doubling.)
+  auto rows = [&](uint32_t kg) {
+    const SlotRows r = slot_rows(D, s, p.bm, p.bn, kg);
+    return double(r.a + r.b);
+  };
+  const double comp_per_k = double(p.bm) * isa::ceil_div(p.bn, D) / D;
+  const bool ramp = cfg.load_dmas > 1 && rows(p.kb) / 0.85 < comp_per_k * p.kb;
+  p.kb_first = std::min(p.kb, ramp ? D : 2 * D);
+  if (ramp && p.kb > p.kb_first) {
+    double loaded = rows(p.kb_first);                 // first group: uncontended
+    double computed = loaded + comp_per_k * p.kb_first;
+    uint32_t g = p.kb_first, sum = g;
+    p.ramp.push_back(g);
+    while (g < p.kb && sum < s.k && p.ramp.size() < 12) {
+      uint32_t next = D;
+      for (uint32_t c = p.kb; c > D; c -= D) {
+        if (loaded + rows(c) / 0.85 <= computed) {
+          next = c;
+          break;
+        }
+      }
+      next = std::max(next, g);  // never shrink (a stalled ramp still makes progress)
+      loaded += rows(next) / 0.85;
+      computed = std::max(computed, loaded) + comp_per_k * next;
+      g = next;
+      sum += g;
+      p.ramp.push_back(g);
+    }
+  }
   // B panel mode when a whole K x bn panel of B (two when there are several column
   // blocks) fits next to two A slots: B is then read from host memory once instead of
   // once per M block. With B^T the panel keeps column block 0's K groups (ramp included)
@@ -449,6 +490,12 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
   if (p.spad_slots < 2 || p.acc_slots < 2 || p.bn % D != 0 || p.kb % D != 0 ||
       p.kb_first % D != 0 || p.bm == 0) {
     throw std::invalid_argument("gemm: plan needs two slots each and Dim-aligned bn, kb");
+  }
+  // K groups are at most kb (a slot holds one group of kb) and whole Dim groups.
+  if (p.kb_first == 0 || p.kb_first > p.kb ||
+      std::any_of(p.ramp.begin(), p.ramp.end(),
+                  [&](uint32_t g) { return g == 0 || g > p.kb || g % D != 0; })) {
+    throw std::invalid_argument("gemm: plan's first K groups must be Dim multiples of at most kb");
   }
   if (p.m_tail_min > p.bm || (p.m_tail_min && !p.panels)) {
     throw std::invalid_argument("gemm: plan's M tail needs B panels and at most bm rows");

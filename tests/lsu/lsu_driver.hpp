@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <sstream>
@@ -102,6 +103,7 @@ class LsuDriver {
     Top& t = sim_.top();
     t.cfg_win_we_i = 0;
     t.ld_cmd_valid_i = 0;
+    t.ld_abort_i = 0;
     t.ld_done_ready_i = 0;
     t.st_cmd_valid_i = 0;
     t.st_done_ready_i = 0;
@@ -253,6 +255,48 @@ class LsuDriver {
     }
     t.ld_done_ready_i = 0;
     t.st_done_ready_i = 0;
+  }
+  // LOADs back to back: the next one is offered in the cycle after the previous one was
+  // accepted, completions are taken in order. After an error completion no further command is
+  // offered (one already offered stays until accepted) and ld_abort_i is raised, as ts_ctrl
+  // does when the LOAD queue stops; it is lowered once the unit is idle. Returns one record
+  // per accepted command (cycles: its handshake -> its completion).
+  std::vector<Done> load_stream(const std::vector<LoadCmd>& cmds, uint64_t timeout = 2000000) {
+    Top& t = sim_.top();
+    std::vector<Done> out;
+    std::vector<uint64_t> c0;
+    bool stopped = false;
+    size_t next = 0;
+    if (!cmds.empty()) offer_load(cmds[next++]);
+    t.ld_done_ready_i = 1;
+    const uint64_t c_start = sim_.cycles();
+    while (t.ld_cmd_valid_i || out.size() < c0.size()) {
+      cycle();
+      if (ld_cmd_fire) {
+        c0.push_back(sim_.cycles());
+        max_loads_in_flight = std::max<uint64_t>(max_loads_in_flight, c0.size() - out.size());
+        t.ld_cmd_valid_i = 0;
+        if (!stopped && next < cmds.size()) offer_load(cmds[next++]);
+      }
+      if (ld_done_fire) {
+        if (out.size() >= c0.size()) throw std::runtime_error("load completion without a command");
+        Done d = ld_done_;
+        d.cycles = sim_.cycles() - 1 - c0[out.size()];
+        out.push_back(d);
+        if (d.status != kOk) {
+          stopped = true;
+          t.ld_abort_i = 1;
+        }
+      }
+      if (sim_.cycles() - c_start > timeout) throw tb::Timeout("load stream did not complete");
+    }
+    t.ld_done_ready_i = 0;
+    for (int n = 0; t.ld_busy_o; ++n) {
+      if (n > 1000) throw tb::Timeout("load unit busy after its last completion");
+      cycle();
+    }
+    t.ld_abort_i = 0;
+    return out;
   }
   Done load(const LoadCmd& c) {
     Done d;
@@ -436,6 +480,7 @@ class LsuDriver {
     w_mark = w_beats;
   }
   uint64_t bg_sp_grants = 0;
+  uint64_t max_loads_in_flight = 0;  // accepted and not completed, at a handshake
   bool ld_cmd_fire = false, st_cmd_fire = false, ld_done_fire = false, st_done_fire = false;
 
  private:

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "Vlsu4big.h"
+#include "Vlsu4pipe.h"
 #include "Vlsu8.h"
 #include "Vts_lsu_tb_top.h"
 #include "lsu_driver.hpp"
@@ -21,6 +22,7 @@ namespace {
 using L4 = LsuDriver<Vts_lsu_tb_top, 4, 64, 32>;
 using L4big = LsuDriver<Vlsu4big, 4, 4096, 1024>;
 using L8 = LsuDriver<Vlsu8, 8, 128, 64>;
+using L4p = LsuDriver<Vlsu4pipe, 4, 64, 32>;
 
 constexpr uint64_t kSrcLo = 0x10000, kSrcHi = 0x40000;  // window 0: read only
 constexpr uint64_t kDstLo = 0x40000, kDstHi = 0x80000;  // window 1: read and write
@@ -460,6 +462,148 @@ TEST(Lsu4, Throughput) {
     EXPECT_LE(r.cycles, r.bound) << r.what;
     EXPECT_LE(r.data_cycles, r.bound - 100) << r.what << ": data phase";
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Two LOADs in flight (ts_load Dmas = 2, docs/lsu.md).
+
+constexpr uint32_t kAborted = 7;
+
+// Random streams of back-to-back LOADs (every layout, destinations that may overlap: the
+// later LOAD's rows win) under random stalls, latency, bank conflicts and accumulator
+// traffic; every SRAM row checked after each stream.
+TEST(Lsu4Pipe, RandomLoadStreams) {
+  const uint64_t s = seed();
+  std::mt19937_64 rng(s);
+  const double stall = (rng() % 5) * 0.2;
+  const unsigned lat = 1 + unsigned(rng() % 80);
+  auto cfg = mem_cfg(L4p::kNb, stall, lat, s);
+  if (rng() % 3 == 0) cfg.bytes_per_cycle = L4p::kNb * 0.5;
+  std::cout << "[ config   ] stall " << stall << " latency " << lat << " bw cap "
+            << cfg.bytes_per_cycle << std::endl;
+  Bench<L4p, Vlsu4pipe> b(cfg, s);
+  const int n = int(vectors(120));
+  uint64_t loads = 0;
+  for (int i = 0; i < n && !::testing::Test::HasFailure(); ++i) {
+    b.d.set_traffic(0.3, 0.2);
+    std::vector<LoadCmd> cmds(2 + rng() % 5);
+    std::string what;
+    for (auto& c : cmds) {
+      c = b.random_load();
+      what += c.show() + "; ";
+    }
+    const auto done = b.d.load_stream(cmds);
+    ASSERT_EQ(done.size(), cmds.size()) << what;
+    for (size_t k = 0; k < cmds.size(); ++k) {
+      ASSERT_EQ(done[k].status, kOk) << "command " << k << " of " << what;
+      b.d.model_load(cmds[k]);
+    }
+    b.d.settle();
+    b.d.mem().check_idle();
+    ASSERT_EQ(b.d.check_srams(what), 0);
+    loads += cmds.size();
+  }
+  EXPECT_GE(loads, uint64_t(2 * n));
+  EXPECT_EQ(b.d.max_loads_in_flight, 2u) << "no second LOAD was ever taken beside a first";
+  ::testing::Test::RecordProperty("cycles", std::to_string(b.sim.cycles()));
+}
+
+// Errors in a stream of two: the failing LOAD reports its status and address, the other
+// one is whole or untouched, the bus ends idle, and the unit works afterwards.
+TEST(Lsu4Pipe, ErrorsBesideASecondLoad) {
+  const uint64_t s = seed();
+  auto make = [](uint64_t dram, uint32_t sram, int kind) {
+    LoadCmd c;
+    c.acc = kind == 2;
+    c.expand8 = kind == 1;
+    c.dram = dram;
+    c.rows = 3;
+    c.bytes = kind == 1 ? 30 : 40;
+    c.stride = 300;
+    c.sram = sram;
+    return c;
+  };
+  for (int kind = 0; kind < 3; ++kind) {
+    const uint32_t n = make(0, 0, kind).n(4);
+    // (a) The second LOAD leaves the windows: the first is written, the second refused
+    // before any burst.
+    {
+      Bench<L4p, Vlsu4pipe> b(mem_cfg(8, 0.2, 15, s), s);
+      const LoadCmd first = make(kSrcLo + 0x1003, 1, kind);
+      LoadCmd second = make(kSrcLo + 0x2000, 1 + 3 * n, kind);
+      second.dram = 0x100;  // in no window
+      const auto st0 = b.d.mem().stats();
+      const auto done = b.d.load_stream({first, second});
+      ASSERT_EQ(done.size(), 2u);
+      EXPECT_EQ(done[0].status, kOk);
+      EXPECT_EQ(done[1].status, kWindow);
+      EXPECT_EQ(done[1].addr, 0x100u);
+      b.d.model_load(first);
+      b.d.settle();
+      b.d.mem().check_idle();
+      EXPECT_LE(b.d.mem().stats().ar - st0.ar, 3u) << "bursts of the refused LOAD";
+      EXPECT_EQ(b.d.check_srams("refused second LOAD"), 0) << "kind " << kind;
+      b.do_load(b.random_load(kind));
+    }
+    // (b) A bus error in the first LOAD: the second, already taken, is aborted and writes
+    // nothing; (c) a bus error in the second: the first is whole.
+    for (int bad = 0; bad < 2; ++bad) {
+      for (auto resp : {tb::kSlvErr, tb::kDecErr}) {
+        Bench<L4p, Vlsu4pipe> b(mem_cfg(8, 0.2, 15, s), s);
+        const LoadCmd c[2] = {make(kSrcLo + 0x1003, 1, kind),
+                              make(kSrcLo + 0x3005, 1 + 3 * n, kind)};
+        const uint64_t err = c[bad].dram + c[bad].stride + 20;  // in its second row
+        b.d.mem().inject_error(err, err + 1, resp);
+        b.d.set_traffic(0.3, 0.3);
+        const auto done = b.d.load_stream({c[0], c[1]});
+        const std::string what = "bad " + std::to_string(bad) + " " + c[bad].show();
+        ASSERT_EQ(done.size(), 2u) << what;
+        EXPECT_EQ(done[bad].status, resp == tb::kSlvErr ? kRSlvErr : kRDecErr) << what;
+        EXPECT_LE(done[bad].addr, err) << what;
+        EXPECT_GE(done[bad].addr, (c[bad].dram + c[bad].stride) & ~7ull) << what;
+        EXPECT_EQ(done[1 - bad].status, bad == 0 ? kAborted : kOk) << what;
+        b.d.settle();
+        b.d.mem().check_idle();
+        if (bad == 1) b.d.model_load(c[0]);
+        // The failed LOAD's rows may be partly written; the aborted one's must be untouched.
+        b.d.adopt_rows(c[bad].acc, c[bad].sram, c[bad].sram + c[bad].rows * n);
+        EXPECT_EQ(b.d.check_srams(what), 0) << what;
+        b.d.mem().clear_errors();
+        b.do_load(b.random_load(kind));
+        if (::testing::Test::HasFailure()) return;
+      }
+    }
+  }
+}
+
+// Two LOADs back to back overlap: the second one's bursts go out while the first one's data
+// return, so the pair takes one memory latency, not two (Dim 4 with large memories, 100-cycle
+// latency, no stalls).
+TEST(Lsu4, BackToBackLoadsOverlap) {
+  const uint64_t s = seed();
+  Bench<L4big, Vlsu4big> b(mem_cfg(8, 0.0, 100, s, false), s);
+  std::vector<LoadCmd> cmds(2);
+  for (size_t k = 0; k < cmds.size(); ++k) {
+    cmds[k].dram = kSrcLo + 4096 * k;
+    cmds[k].bytes = cmds[k].stride = 4096;  // 512 beats
+    cmds[k].sram = uint32_t(512 * k);
+  }
+  const auto done = b.d.load_stream(cmds);
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0].status, kOk);
+  EXPECT_EQ(done[1].status, kOk);
+  for (const auto& c : cmds) b.d.model_load(c);
+  EXPECT_EQ(b.d.check_srams("two 4 KiB loads"), 0);
+  // The second command's handshake -> completion includes the first one's data phase.
+  std::printf("[ overlap  ] first %llu cycles, second %llu cycles after its handshake\n",
+              (unsigned long long)done[0].cycles, (unsigned long long)done[1].cycles);
+  ::testing::Test::RecordProperty("first", std::to_string(done[0].cycles));
+  ::testing::Test::RecordProperty("second", std::to_string(done[1].cycles));
+  EXPECT_LE(done[0].cycles, 512u + 100u + 16u);
+  // One latency for both: the second (taken one cycle after the first) completes at most its
+  // 512 beats and a few cycles after the first; one after the other it would take at least
+  // another 100-cycle latency on top.
+  EXPECT_LE(done[1].cycles, done[0].cycles + 512u + 16u);
 }
 
 // An RTL assertion fires when a command is withdrawn before it was accepted.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Yosys netlist of ts_load (Dim 4, default parameters) in lockstep with the RTL: each
-// drives its own AXI memory model (same seed, same error region); the scratchpad and
-// accumulator ready inputs are random; every output is compared every cycle.
+// Yosys netlists of ts_load (Dim 4; one DMA, and two: Dmas = 2) in lockstep with the RTL:
+// each drives its own AXI memory model (same seed, same error region); the scratchpad and
+// accumulator ready inputs are random; abort_i is raised for a few cycles after an error
+// completion, as ts_ctrl does; every output is compared every cycle.
 // (ts_store and the whole ts_lsu_tb_top are not simulated as netlists yet; docs/lsu.md.)
 #include <gtest/gtest.h>
 
@@ -9,7 +10,9 @@
 #include <vector>
 
 #include "Vnl_ts_load.h"
+#include "Vnl_ts_load_d2.h"
 #include "Vts_load.h"
+#include "Vts_load_d2.h"
 #include "axi_port.hpp"
 #include "sim.hpp"
 #include "test_util.hpp"
@@ -22,7 +25,7 @@ struct Inputs {
   uint32_t win_idx = 0, win_base = 0, win_last = 0, win_perm = 0;
   bool valid = false, acc = false, x8 = false, done_ready = false;
   uint32_t dram = 0, stride = 0, rows = 0, bytes = 0, sram = 0;
-  bool sp_ready = false, acc_ready = false;
+  bool sp_ready = false, acc_ready = false, abort = false;
 };
 
 template <class Top>
@@ -43,6 +46,7 @@ void apply(Top& t, const Inputs& in) {
   t.done_ready_i = in.done_ready;
   t.sp_ready_i = in.sp_ready;
   t.acc_ready_i = in.acc_ready;
+  t.abort_i = in.abort;
 }
 
 // Read channels only (ts_load has no AW/W/B): the slave side in, the master side out.
@@ -88,10 +92,11 @@ std::vector<uint64_t> outputs(const Top& t, const tb::AxiBus& b) {
           av ? uint64_t(t.acc_addr_o) : 0, av ? lo : 0, av ? hi : 0, t.busy_o};
 }
 
-TEST(LsuNetlist, LoadLockstepRandomCommands) {
+template <class Rtl, class Net>
+void lockstep_random_commands() {
   const uint64_t s = seed();
-  tb::Sim<Vts_load> rtl(test_name() + ".rtl", uint32_t(s));
-  tb::Sim<Vnl_ts_load> net(test_name() + ".net", uint32_t(s) + 1);
+  tb::Sim<Rtl> rtl(test_name() + ".rtl", uint32_t(s));
+  tb::Sim<Net> net(test_name() + ".net", uint32_t(s) + 1);
   tb::AxiMemConfig cfg;
   cfg.data_bytes = 8;
   cfg.read_latency = 6;
@@ -105,7 +110,8 @@ TEST(LsuNetlist, LoadLockstepRandomCommands) {
   net.reset();
   std::mt19937_64 rng(s);
   Inputs in;
-  uint64_t done = 0, c = 0, sp_rows = 0, acc_rows = 0, errors = 0;
+  uint64_t done = 0, c = 0, sp_rows = 0, acc_rows = 0, errors = 0, aborted = 0;
+  unsigned abort_left = 0;
   while (done < 150 && c < 400000) {
     in.win_we = c < 1;
     in.win_idx = 0;
@@ -131,6 +137,8 @@ TEST(LsuNetlist, LoadLockstepRandomCommands) {
     in.done_ready = rng() % 2;
     in.sp_ready = rng() % 4 != 0;
     in.acc_ready = rng() % 4 != 0;
+    in.abort = abort_left > 0;
+    if (abort_left > 0) --abort_left;
     apply(rtl.top(), in);
     apply(net.top(), in);
     mem_r.drive(bus_r);
@@ -150,6 +158,8 @@ TEST(LsuNetlist, LoadLockstepRandomCommands) {
     if (rtl->done_valid_o && in.done_ready) {
       ++done;
       errors += rtl->done_status_o != 0;
+      aborted += rtl->done_status_o == 7;
+      if (rtl->done_status_o != 0) abort_left = unsigned(rng() % 24);
     }
     sp_rows += rtl->sp_valid_o && in.sp_ready;
     acc_rows += rtl->acc_valid_o && in.acc_ready;
@@ -164,7 +174,13 @@ TEST(LsuNetlist, LoadLockstepRandomCommands) {
   EXPECT_GT(acc_rows, 100u);
   EXPECT_GT(errors, 0u) << "no refused or failed command: error paths not compared";
   EXPECT_LT(errors, 100u);
+  EXPECT_GT(aborted, 0u) << "no LOAD was aborted: abort paths not compared";
   ::testing::Test::RecordProperty("cycles", std::to_string(c));
+}
+
+TEST(LsuNetlist, LoadLockstepRandomCommands) { lockstep_random_commands<Vts_load, Vnl_ts_load>(); }
+TEST(LsuNetlist, LoadTwoDmasLockstepRandomCommands) {
+  lockstep_random_commands<Vts_load_d2, Vnl_ts_load_d2>();
 }
 
 }  // namespace

@@ -125,6 +125,10 @@ TEST(RuntimeGemm, TilingDoesNotChangeBits) {
     p.bn = 16 * (1 + uint32_t(r() % 2));
     p.kb = 16 * (1 + uint32_t(r() % 3));
     p.kb_first = 16;
+    p.ramp.clear();  // plan_gemm's ramp was made for its own kb
+    for (uint32_t i = 0, n = uint32_t(r() % 4); i < n; ++i) {
+      p.ramp.push_back(16 * (1 + uint32_t(r() % (p.kb / 16))));
+    }
     const uint32_t D = 16;
     const uint32_t a_rows = c.at ? p.kb * ((p.bm + D - 1) / D) : p.bm * (p.kb / D);
     const uint32_t b_rows = c.bt ? p.bn * (p.kb / D) : p.kb * (p.bn / D);
@@ -196,6 +200,18 @@ TEST(RuntimeGemm, RejectsBadArguments) {
   x.dtype = Dtype::kInt8;
   x.out = StoreFormat::kInt8;
   x.rq.shift = 31;
+  EXPECT_THROW(rt.build_gemm(x), std::invalid_argument);
+  // A plan whose first K groups do not fit its slots (larger than kb, or not Dim groups).
+  x = g;
+  x.plan = plan_gemm(find_config("default"), {g.m, g.n, g.k, g.dtype});
+  EXPECT_NO_THROW(rt.build_gemm(x));
+  const uint32_t kb = x.plan->kb;
+  x.plan->ramp = {kb + 16};
+  EXPECT_THROW(rt.build_gemm(x), std::invalid_argument);
+  x.plan->ramp = {8};
+  EXPECT_THROW(rt.build_gemm(x), std::invalid_argument);
+  x.plan->ramp.clear();
+  x.plan->kb_first = kb + 16;
   EXPECT_THROW(rt.build_gemm(x), std::invalid_argument);
 }
 

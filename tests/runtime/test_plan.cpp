@@ -70,12 +70,23 @@ TEST(Plan, DefaultUsesLargeBlocks) {
   EXPECT_EQ(p.bm, 128u);
   EXPECT_EQ(p.bn, 128u);
   EXPECT_EQ(p.kb, 128u);
-  EXPECT_EQ(p.kb_first, 32u);
   EXPECT_EQ(p.spad_slots, 8u);
   EXPECT_EQ(p.acc_slots, 2u);
+  // Two LOADs in flight: the ramp starts at Dim and grows as fast as the loads keep ahead
+  // of the array (docs/runtime.md): 128 x 128 blocks need a quarter of the array's time.
+  EXPECT_EQ(p.kb_first, 16u);
+  EXPECT_EQ(p.ramp, (std::vector<uint32_t>{16, 48, 128}));
   const auto g0 = p.k_groups(512, 0);
-  EXPECT_EQ(g0, (std::vector<uint32_t>{32, 64, 128, 128, 128, 32}));
+  EXPECT_EQ(g0, (std::vector<uint32_t>{16, 48, 128, 128, 128, 64}));
   EXPECT_EQ(p.k_groups(512, 1), (std::vector<uint32_t>{128, 128, 128, 128}));
+  // 64 x 64 blocks load twice as many bytes per MAC: the ramp grows more slowly.
+  const GemmPlan q = plan_gemm(find_config("default"), {64, 64, 512, isa::Dtype::kFp16});
+  EXPECT_EQ(q.k_groups(512, 0), (std::vector<uint32_t>{16, 16, 32, 48, 80, 128, 128, 64}));
+  // One LOAD at a time (fpga): the doubling ramp from 2 Dim.
+  const GemmPlan f = plan_gemm(find_config("fpga"), {512, 512, 512, isa::Dtype::kFp16});
+  EXPECT_TRUE(f.ramp.empty());
+  EXPECT_EQ(f.kb_first, 16u);
+  EXPECT_EQ(f.k_groups(512, 0)[1], 32u);
 }
 
 // Small shapes on default: B is read once (panel), and the last STORE is short.

@@ -85,6 +85,9 @@ struct GemmPlan {
   // halved down to `m_tail_min` rows (0: no halving), so that the STORE of the last block,
   // which nothing hides, is short (B panel mode only).
   uint32_t m_tail_min = 0;
+  // The first block's first K groups (multiples of Dim, growing to kb): empty means
+  // kb_first, then doubling up to kb.
+  std::vector<uint32_t> ramp;
   // K group sizes of block `block` (in order, summing to k).
   std::vector<uint32_t> k_groups(uint32_t k, size_t block) const;
   // Row counts of the M blocks (in order, summing to m) of a column block.

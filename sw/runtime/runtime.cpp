@@ -115,41 +115,8 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
       throw std::invalid_argument("plan_gemm: scratchpad too small");
     }
   }
-  // Ramp: the first group is small so that the array starts after a short load; each next
-  // one is the largest that the loads can bring in (issued right after the previous group's
-  // loads) before the array has finished the groups already there. Model, per K element: a
-  // group's loads write slot_rows / kg scratchpad rows, at about 0.85 rows a cycle beside a
-  // running GEMM (bank conflicts); the array takes bm * ceil(bn / D) / D cycles. With two
-  // LOADs in flight the memory latency is paid once, before the first group.
-  // (Bandwidth-bound blocks, whose loads take longer than their GEMMs, keep the doubling.)
-  auto rows = [&](uint32_t kg) {
-    const SlotRows r = slot_rows(D, s, p.bm, p.bn, kg);
-    return double(r.a + r.b);
-  };
-  const double comp_per_k = double(p.bm) * isa::ceil_div(p.bn, D) / D;
-  const bool ramp = cfg.load_dmas > 1 && rows(p.kb) / 0.85 < comp_per_k * p.kb;
-  p.kb_first = std::min(p.kb, ramp ? D : 2 * D);
-  if (ramp && p.kb > p.kb_first) {
-    double loaded = rows(p.kb_first);                 // first group: uncontended
-    double computed = loaded + comp_per_k * p.kb_first;
-    uint32_t g = p.kb_first, sum = g;
-    p.ramp.push_back(g);
-    while (g < p.kb && sum < s.k && p.ramp.size() < 12) {
-      uint32_t next = D;
-      for (uint32_t c = p.kb; c > D; c -= D) {
-        if (loaded + rows(c) / 0.85 <= computed) {
-          next = c;
-          break;
-        }
-      }
-      next = std::max(next, g);  // never shrink (a stalled ramp still makes progress)
-      loaded += rows(next) / 0.85;
-      computed = std::max(computed, loaded) + comp_per_k * next;
-      g = next;
-      sum += g;
-      p.ramp.push_back(g);
-    }
-  }
+  // Ramp (at the end, once the first block's size is known): doubling from 2 Dim here.
+  p.kb_first = std::min(p.kb, 2 * D);
   // B panel mode when a whole K x bn panel of B (two when there are several column
   // blocks) fits next to two A slots: B is then read from host memory once instead of
   // once per M block. With B^T the panel keeps column block 0's K groups (ramp included)
@@ -197,6 +164,45 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
   // Accumulator slots alternate between the two halves (ts_top: a store reads one half
   // while the array accumulates into the other; within one half the array comes first).
   p.acc_slots = std::min<uint32_t>(16, 2 * ((cfg.acc_rows / 2) / p.acc_slot_rows));
+  // Ramp: the first block's first group is small so that the array starts after a short
+  // load; each next one is the largest that the loads can bring in (issued right after the
+  // previous group's loads) before the array has finished the groups already there. Model,
+  // per K element of the first block (cm x cn): its loads write slot_rows / kg scratchpad
+  // rows, at about 0.85 rows a cycle beside a running GEMM (bank conflicts); the array takes
+  // cm * ceil(cn / D) / D cycles. With two LOADs in flight the memory latency is paid once,
+  // before the first group. Blocks whose loads take longer than their GEMMs keep the
+  // doubling. (Group boundaries stay Dim multiples, so a B^T panel's size is unchanged.)
+  const uint32_t cn0 = std::min(p.bn, round_up(s.n, D));
+  const uint32_t cm0 = p.panels ? p.m_blocks(s.m, isa::ceil_div(s.n, p.bn) == 1)[0]
+                                : std::min(p.bm, s.m);
+  auto rows = [&](uint32_t kg) {
+    const SlotRows r = slot_rows(D, s, cm0, cn0, kg);
+    return double(r.a + r.b);
+  };
+  const double comp_per_k = double(std::max(cm0, D)) * isa::ceil_div(cn0, D) / D;
+  const bool ramp = cfg.load_dmas > 1 && rows(p.kb) / 0.85 < comp_per_k * p.kb;
+  if (ramp) p.kb_first = std::min(p.kb, D);
+  if (ramp && p.kb > p.kb_first) {
+    double loaded = rows(p.kb_first);                 // first group: uncontended
+    double computed = loaded + comp_per_k * p.kb_first;
+    uint32_t g = p.kb_first, sum = g;
+    p.ramp.push_back(g);
+    while (g < p.kb && sum < s.k && p.ramp.size() < 12) {
+      uint32_t next = D;
+      for (uint32_t c = p.kb; c > D; c -= D) {
+        if (loaded + rows(c) / 0.85 <= computed) {
+          next = c;
+          break;
+        }
+      }
+      next = std::max(next, g);  // never shrink (a stalled ramp still makes progress)
+      loaded += rows(next) / 0.85;
+      computed = std::max(computed, loaded) + comp_per_k * next;
+      g = next;
+      sum += g;
+      p.ramp.push_back(g);
+    }
+  }
   return p;
 }
 

@@ -926,7 +926,8 @@ module ts_ctrl #(
   // ------------------------------------------------------------------ status, IRQ
   logic busy;
   assign busy = fetch_busy || (dec_q != DecIdle) || (f_valid && !dec_stopped_q) ||
-                ((q_empty | stopped_q) != 3'b111) || (units_busy_i != 3'b000) || l_any;
+                ((q_empty | stopped_q) != 3'b111) || (units_busy_i != 3'b000) || l_any ||
+                (qs_q != {QIdle, QIdle, QIdle});  // a stopped queue may still be issuing
   assign quiet_o = (qs_q == {QIdle, QIdle, QIdle}) && !fetch_busy && (units_busy_i == 3'b000) &&
                    !l_any;
   assign irq_o = (done_q && irq_done_en_q) || ((err_code_q != 0) && irq_err_en_q);

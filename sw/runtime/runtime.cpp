@@ -175,12 +175,13 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
   const uint32_t cn0 = std::min(p.bn, round_up(s.n, D));
   const uint32_t cm0 = p.panels ? p.m_blocks(s.m, isa::ceil_div(s.n, p.bn) == 1)[0]
                                 : std::min(p.bm, s.m);
+  constexpr double kRowsPerCycle = 0.85;  // scratchpad rows a load writes beside a GEMM
   auto rows = [&](uint32_t kg) {
     const SlotRows r = slot_rows(D, s, cm0, cn0, kg);
     return double(r.a + r.b);
   };
   const double comp_per_k = double(std::max(cm0, D)) * isa::ceil_div(cn0, D) / D;
-  const bool ramp = cfg.load_dmas > 1 && rows(p.kb) / 0.85 < comp_per_k * p.kb;
+  const bool ramp = cfg.load_dmas > 1 && rows(p.kb) / kRowsPerCycle < comp_per_k * p.kb;
   if (ramp) p.kb_first = std::min(p.kb, D);
   if (ramp && p.kb > p.kb_first) {
     double loaded = rows(p.kb_first);                 // first group: uncontended
@@ -190,13 +191,13 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
     while (g < p.kb && sum < s.k && p.ramp.size() < 12) {
       uint32_t next = D;
       for (uint32_t c = p.kb; c > D; c -= D) {
-        if (loaded + rows(c) / 0.85 <= computed) {
+        if (loaded + rows(c) / kRowsPerCycle <= computed) {
           next = c;
           break;
         }
       }
       next = std::max(next, g);  // never shrink (a stalled ramp still makes progress)
-      loaded += rows(next) / 0.85;
+      loaded += rows(next) / kRowsPerCycle;
       computed = std::max(computed, loaded) + comp_per_k * next;
       g = next;
       sum += g;

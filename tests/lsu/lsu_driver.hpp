@@ -3,8 +3,8 @@
 // accumulator): commands, completions, backdoor access, background traffic, AXI memory.
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 #include <sstream>
@@ -63,7 +63,9 @@ struct Done {
 };
 
 // ts_dma status codes (docs/dma.md).
-enum : uint32_t { kOk = 0, kWindow = 1, kRSlvErr = 3, kRDecErr = 4, kBSlvErr = 5, kBDecErr = 6 };
+enum : uint32_t {
+  kOk = 0, kWindow = 1, kRSlvErr = 3, kRDecErr = 4, kBSlvErr = 5, kBDecErr = 6, kAborted = 7
+};
 
 // Element value of a store, and the bytes it writes (little endian).
 inline void store_elem(uint32_t fmt, uint32_t v, const StoreCmd& c, uint8_t* out,

@@ -38,6 +38,18 @@ tb::AxiMemConfig mem_cfg(unsigned nb, double stall, unsigned latency, uint64_t s
   return c;
 }
 
+// A random memory for the random tests: stall 0-0.8 on every channel, latency 1-80, a
+// bandwidth cap of half the bus in one case of three; printed for the log.
+tb::AxiMemConfig random_mem_cfg(unsigned nb, std::mt19937_64& rng, uint64_t seed) {
+  const double stall = (rng() % 5) * 0.2;
+  const unsigned lat = 1 + unsigned(rng() % 80);
+  tb::AxiMemConfig cfg = mem_cfg(nb, stall, lat, seed);
+  if (rng() % 3 == 0) cfg.bytes_per_cycle = nb * 0.5;
+  std::cout << "[ config   ] stall " << stall << " latency " << lat << " bw cap "
+            << cfg.bytes_per_cycle << std::endl;
+  return cfg;
+}
+
 // A test bench: model, driver, windows, random source data, random SRAM contents.
 template <class L, class Top>
 struct Bench {
@@ -164,13 +176,7 @@ template <class L, class Top>
 void random_mixed(int n) {
   const uint64_t s = seed();
   std::mt19937_64 rng(s);
-  const double stall = (rng() % 5) * 0.2;
-  const unsigned lat = 1 + unsigned(rng() % 80);
-  auto cfg = mem_cfg(L::kNb, stall, lat, s);
-  if (rng() % 3 == 0) cfg.bytes_per_cycle = L::kNb * 0.5;
-  std::cout << "[ config   ] stall " << stall << " latency " << lat << " bw cap "
-            << cfg.bytes_per_cycle << std::endl;
-  Bench<L, Top> b(cfg, s);
+  Bench<L, Top> b(random_mem_cfg(L::kNb, rng, s), s);
   int counts[3] = {0, 0, 0};
   for (int i = 0; i < n && !::testing::Test::HasFailure(); ++i) {
     b.d.set_traffic(0.3, 0.2);
@@ -467,21 +473,13 @@ TEST(Lsu4, Throughput) {
 // ---------------------------------------------------------------------------------------
 // Two LOADs in flight (ts_load Dmas = 2, docs/lsu.md).
 
-constexpr uint32_t kAborted = 7;
-
 // Random streams of back-to-back LOADs (every layout, destinations that may overlap: the
 // later LOAD's rows win) under random stalls, latency, bank conflicts and accumulator
 // traffic; every SRAM row checked after each stream.
 TEST(Lsu4Pipe, RandomLoadStreams) {
   const uint64_t s = seed();
   std::mt19937_64 rng(s);
-  const double stall = (rng() % 5) * 0.2;
-  const unsigned lat = 1 + unsigned(rng() % 80);
-  auto cfg = mem_cfg(L4p::kNb, stall, lat, s);
-  if (rng() % 3 == 0) cfg.bytes_per_cycle = L4p::kNb * 0.5;
-  std::cout << "[ config   ] stall " << stall << " latency " << lat << " bw cap "
-            << cfg.bytes_per_cycle << std::endl;
-  Bench<L4p, Vlsu4pipe> b(cfg, s);
+  Bench<L4p, Vlsu4pipe> b(random_mem_cfg(L4p::kNb, rng, s), s);
   const int n = int(vectors(120));
   uint64_t loads = 0;
   for (int i = 0; i < n && !::testing::Test::HasFailure(); ++i) {

@@ -67,7 +67,7 @@ FAMILIES = {
 CHIP_PARAMS = {
     "Dim": "dim", "SpadRows": "spad_rows", "SpadBanks": "spad_banks", "AccRows": "acc_rows",
     "Windows": "windows", "MaxReads": "max_reads", "MaxWrites": "max_writes",
-    "LoadDmas": "load_dmas",
+    "LoadDmas": "load_dmas", "StoreDmas": "store_dmas",
     "QueueDepth": "queue_depth", "AdamwLanes": "adamw_lanes", "Vec": "vec",
     "VecDivSqrt": "vec_divsqrt",
 }

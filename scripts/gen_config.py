@@ -16,6 +16,7 @@ FIELDS = [  # (toml key, SV name, C++ name, check)
     ("max_reads", "MaxReads", "max_reads"),
     ("max_writes", "MaxWrites", "max_writes"),
     ("load_dmas", "LoadDmas", "load_dmas"),
+    ("store_dmas", "StoreDmas", "store_dmas"),
     ("queue_depth", "QueueDepth", "queue_depth"),
     ("clock_gating", "ClockGating", "clock_gating"),
     ("adamw_lanes", "AdamwLanes", "adamw_lanes"),
@@ -63,6 +64,8 @@ def check(name, c):
         errs.append("max_writes must be at least 2")
     if c["load_dmas"] not in (1, 2):
         errs.append("load_dmas must be 1 or 2")
+    if c["store_dmas"] not in (1, 2):
+        errs.append("store_dmas must be 1 or 2")
     if errs:
         raise SystemExit(f"config {name}: " + "; ".join(errs))
 

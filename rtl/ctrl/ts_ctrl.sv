@@ -76,6 +76,7 @@ module ts_ctrl #(
   input  logic [3:0]         ld_done_status_i,
   input  logic [31:0]        ld_done_addr_i,
   output logic               ld_abort_o,      // the LOAD queue stopped: end the LOADs in flight
+  output logic               st_abort_o,      // the STORE queue stopped: end the STOREs in flight
   // Execute unit.
   output logic               ex_valid_o,
   input  logic               ex_ready_i,
@@ -588,7 +589,7 @@ module ts_ctrl #(
   logic is_aw, aw_excl_ok, aw_hold, is_vec;
   assign is_aw      = (q_data[CmdW +: 8] == ts_isa_pkg::OpAdamw);
   assign is_vec     = (q_data[CmdW +: 8] == ts_isa_pkg::OpVec);
-  assign aw_excl_ok = (qs_q[0] == QIdle) && !l_any && (qs_q[2] == QIdle);
+  assign aw_excl_ok = (qs_q[0] == QIdle) && !l_any && (qs_q[2] == QIdle) && !s_any;
   assign aw_hold    = is_aw && (qs_q[1] != QIdle);
 
   // GEMMs in flight (docs/isa.md "Overlap in the execute queue"): a GEMM leaves the queue
@@ -602,31 +603,55 @@ module ts_ctrl #(
   // queue once the load unit has taken it and gives its token when it completes; up to two
   // (the load unit completes them in order). Once the queue has stopped, ld_abort_o ends the
   // LOADs in flight without further SRAM writes, and their completions give nothing.
-  logic          l_start, l_done, l_ok, l_ovf, l_tail, l_two, l_any, l_give_hd;
-  logic [1:0]    l_v_q, l_v_d, l_give_q;
-  logic          l_hd_q, l_hd_d;
-  logic [2*16-1:0] l_idx_q;
+  //
+  // STOREs in flight (docs/isa.md "Overlap in the store queue"): the same, with st_abort_o.
+  logic          l_start, l_done, l_ok, l_ovf, l_two, l_any, l_give_hd, l_fin;
   logic [15:0]   l_idx_hd;
+  logic [1:0]    unused_l_valid;
+  logic [2*17-1:0] unused_l_data;
 
-  assign l_any     = (l_v_q != 2'b00);
-  assign l_two     = (l_v_q == 2'b11);
-  assign l_tail    = l_v_q[l_hd_q] ? !l_hd_q : l_hd_q;
-  assign l_give_hd = l_give_q[l_hd_q];
-  assign l_idx_hd  = l_idx_q[l_hd_q*16 +: 16];
+  assign l_fin = l_any && ld_done_valid_i;
 
-  always_ff @(posedge clk_i) begin
-    if (l_start) begin
-      l_give_q[l_tail]          <= give[0][0];
-      l_idx_q[l_tail*16 +: 16]  <= q_idx[0];
-    end
-  end
+  ts_inflight #(.W(17)) u_l_slots (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .start_i(l_start),
+    .data_i ({q_idx[0], give[0][0]}),
+    .done_i (l_fin),
+    .valid_o(unused_l_valid),
+    .data_o (unused_l_data),
+    .head_o ({l_idx_hd, l_give_hd}),
+    .any_o  (l_any),
+    .two_o  (l_two)
+  );
 
-  logic          g_start, g_done, g_ok, g_ovf, g_tail, g_two, g_any;
-  logic [1:0]    g_v_q, g_v_d;
-  logic          g_hd_q, g_hd_d;
-  logic [2*4-1:0]    g_give_q;
-  logic [2*16-1:0]   g_idx_q;
-  logic [2*6*RW-1:0] g_rng_q;  // per slot A, B (scratchpad), C (accumulator): {end, base}
+  logic          s_start, s_done, s_ok, s_ovf, s_two, s_any, s_give_hd, s_fin;
+  logic [15:0]   s_idx_hd;
+  logic [1:0]    unused_s_valid;
+  logic [2*17-1:0] unused_s_data;
+
+  assign s_fin = s_any && st_done_valid_i;
+
+  ts_inflight #(.W(17)) u_s_slots (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .start_i(s_start),
+    .data_i ({q_idx[2], give[2][3]}),
+    .done_i (s_fin),
+    .valid_o(unused_s_valid),
+    .data_o (unused_s_data),
+    .head_o ({s_idx_hd, s_give_hd}),
+    .any_o  (s_any),
+    .two_o  (s_two)
+  );
+
+  localparam int unsigned GW = 6 * RW + 20;
+  logic          g_start, g_done, g_ok, g_ovf, g_two, g_any, g_fin;
+  logic [1:0]    g_v;
+  logic [2*GW-1:0] g_data;   // per slot {A, B (scratchpad), C (accumulator): {end, base}, idx, give}
+  logic [6*RW-1:0] unused_g_rng_hd;
+  logic          unused_g_slots;
+  assign unused_g_slots = ^{g_data[0 +: 20], g_data[GW +: 20]};
   logic [3:0]    g_give_hd;
   logic [15:0]   g_idx_hd;
   logic [1:0]    x_hz;
@@ -645,8 +670,8 @@ module ts_ctrl #(
   // VEC ranges: 0 A, 1 B (accumulator), 2 D (accumulator or scratchpad), 3 reduction row.
   for (genvar g = 0; g < 2; g++) begin : g_hz
     logic [6*RW-1:0] r;
-    assign r       = g_rng_q[g*6*RW +: 6*RW];
-    assign x_hz[g] = g_v_q[g] &&
+    assign r       = g_data[g*GW + 20 +: 6*RW];
+    assign x_hz[g] = g_v[g] &&
                      (overlaps(x_rng[0 +: 2*RW], r[4*RW +: 2*RW]) ||
                       overlaps(x_rng[2*RW +: 2*RW], r[4*RW +: 2*RW]) ||
                       overlaps(x_rng[6*RW +: 2*RW], r[4*RW +: 2*RW]) ||
@@ -656,28 +681,29 @@ module ts_ctrl #(
   end
   assign x_hazard  = (x_hz != 2'b00);
   assign is_gemm   = !is_aw && !is_vec;
-  assign g_any     = (g_v_q != 2'b00);
-  assign g_two     = (g_v_q == 2'b11);
-  assign g_tail    = g_v_q[g_hd_q] ? !g_hd_q : g_hd_q;  // slot a starting GEMM takes
-  assign g_give_hd = g_give_q[g_hd_q*4 +: 4];
-  assign g_idx_hd  = g_idx_q[g_hd_q*16 +: 16];
+  assign g_fin     = g_any && ex_done_valid_i;
   assign x_can     = !g_any || (is_gemm && !g_two) ||
                      (is_vec && give[1] == 4'd0 && !x_hazard);
 
-  always_ff @(posedge clk_i) begin
-    if (g_start) begin
-      g_give_q[g_tail*4 +: 4]       <= give[1];
-      g_idx_q[g_tail*16 +: 16]      <= q_idx[1];
-      g_rng_q[g_tail*6*RW +: 6*RW]  <= x_rng[0 +: 6*RW];
-    end
-  end
+  ts_inflight #(.W(GW)) u_g_slots (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .start_i(g_start),
+    .data_i ({x_rng[0 +: 6*RW], q_idx[1], give[1]}),
+    .done_i (g_fin),
+    .valid_o(g_v),
+    .data_o (g_data),
+    .head_o ({unused_g_rng_hd, g_idx_hd, g_give_hd}),
+    .any_o  (g_any),
+    .two_o  (g_two)
+  );
 
   assign issue_ready = {st_ready_i,
                         is_aw ? (aw_ready_i && aw_excl_ok) : is_vec ? vec_ready_i : ex_ready_i,
                         ld_ready_i};
   // A GEMM's completion is taken by the in-flight slot, never by the queue.
-  // A LOAD's completion is taken by its in-flight slot too.
-  assign done_valid  = {st_done_valid_i,
+  // LOAD and STORE completions are taken by their in-flight slots too.
+  assign done_valid  = {1'b0,
                         is_aw ? aw_done_valid_i : is_vec && vec_done_valid_i,
                         1'b0};
   assign q_status[0] = ld_done_status_i;
@@ -699,23 +725,23 @@ module ts_ctrl #(
     q_ok      = '0;
     q_ovf     = '0;
     taken     = '0;
-    g_v_d     = g_v_q;
-    g_hd_d    = g_hd_q;
     g_start   = 1'b0;
     g_done    = 1'b0;
     g_ok      = 1'b0;
     g_ovf     = 1'b0;
-    l_v_d     = l_v_q;
-    l_hd_d    = l_hd_q;
     l_start   = 1'b0;
     l_done    = 1'b0;
     l_ok      = 1'b0;
     l_ovf     = 1'b0;
+    s_start   = 1'b0;
+    s_done    = 1'b0;
+    s_ok      = 1'b0;
+    s_ovf     = 1'b0;
     for (int unsigned q = 0; q < 3; q++) begin
       unique case (qs_q[q])
         QIdle: begin
           if (!q_empty[q] && !stopped_q[q] && !quiesce_i && !(q != 1 && aw_hold) &&
-              (q != 1 || x_can) && (q != 0 || !l_two)) begin
+              (q != 1 || x_can) && (q != 0 || !l_two) && (q != 2 || !s_two)) begin
             // Tokens are taken only if all are there and no other queue takes the same
             // counter this cycle (a counter has one popper, so this never conflicts).
             if ((need[q] & ~avail) == 0 && (need[q] & taken) == 0) begin
@@ -735,6 +761,10 @@ module ts_ctrl #(
               qs_d[q]  = QIdle;
             end else if (q == 0) begin              // a LOAD goes in flight
               l_start  = 1'b1;
+              q_pop[q] = 1'b1;
+              qs_d[q]  = QIdle;
+            end else if (q == 2) begin              // a STORE goes in flight
+              s_start  = 1'b1;
               q_pop[q] = 1'b1;
               qs_d[q]  = QIdle;
             end else begin
@@ -764,9 +794,7 @@ module ts_ctrl #(
     end
     // The oldest GEMM in flight completes (a VEC completing in the same cycle pushes
     // nothing). One completing after the queue stopped neither pushes nor reports.
-    if (g_any && ex_done_valid_i) begin
-      g_v_d[g_hd_q] = 1'b0;
-      g_hd_d        = !g_hd_q;
+    if (g_fin) begin
       if (stopped_q[1]) begin
         g_done = 1'b0;
       end else if (ex_done_err_i) begin
@@ -782,11 +810,8 @@ module ts_ctrl #(
         tok_push = tok_push | g_give_hd;
       end
     end
-    if (g_start) g_v_d[g_tail] = 1'b1;
     // The oldest LOAD in flight completes, the same way.
-    if (l_any && ld_done_valid_i) begin
-      l_v_d[l_hd_q] = 1'b0;
-      l_hd_d        = !l_hd_q;
+    if (l_fin) begin
       if (stopped_q[0]) begin
         l_done = 1'b0;
       end else if (ld_done_status_i != 4'd0) begin
@@ -802,7 +827,23 @@ module ts_ctrl #(
         tok_push[0] = tok_push[0] | l_give_hd;
       end
     end
-    if (l_start) l_v_d[l_tail] = 1'b1;
+    // The oldest STORE in flight completes, the same way (it pushes S->E).
+    if (s_fin) begin
+      if (stopped_q[2]) begin
+        s_done = 1'b0;
+      end else if (st_done_status_i != 4'd0) begin
+        s_done       = 1'b1;
+        stopped_d[2] = 1'b1;
+      end else if (s_give_hd && full_tok[3]) begin
+        s_done       = 1'b1;
+        s_ovf        = 1'b1;
+        stopped_d[2] = 1'b1;
+      end else begin
+        s_done      = 1'b1;
+        s_ok        = 1'b1;
+        tok_push[3] = tok_push[3] | s_give_hd;
+      end
+    end
     // Token counters (a counter has one pusher, so per-queue checks cover every push).
     tokc_d = tokc_q;
     for (int unsigned t = 0; t < 4; t++) begin
@@ -863,7 +904,8 @@ module ts_ctrl #(
   assign st_mult_o       = sc[191:160];
   assign st_shift_o      = sc[197:192];
   assign st_zp_o         = sc[207:200];
-  assign st_done_ready_o = (qs_q[2] == QRun);
+  assign st_done_ready_o = s_any;
+  assign st_abort_o      = stopped_q[2];
 
   // ------------------------------------------------------------------ errors
   always_comb begin
@@ -902,6 +944,14 @@ module ts_ctrl #(
       e_code  = l_ovf ? ts_isa_pkg::ErrToken :
                 (ld_done_status_i == 4'd1 || ld_done_status_i == 4'd2) ? ts_isa_pkg::ErrWindow :
                 ts_isa_pkg::ErrBus;
+    end else if (s_done && !s_ok) begin
+      e_valid = 1'b1;
+      e_unit  = ts_isa_pkg::UnitStore;
+      e_cmd   = s_idx_hd;
+      e_addr  = st_done_addr_i;
+      e_code  = s_ovf ? ts_isa_pkg::ErrToken :
+                (st_done_status_i == 4'd1 || st_done_status_i == 4'd2) ? ts_isa_pkg::ErrWindow :
+                ts_isa_pkg::ErrBus;
     end else begin
       for (int q = 2; q >= 0; q--) begin
         if (q_done[q] && !q_ok[q]) begin
@@ -926,10 +976,10 @@ module ts_ctrl #(
   // ------------------------------------------------------------------ status, IRQ
   logic busy;
   assign busy = fetch_busy || (dec_q != DecIdle) || (f_valid && !dec_stopped_q) ||
-                ((q_empty | stopped_q) != 3'b111) || (units_busy_i != 3'b000) || l_any ||
+                ((q_empty | stopped_q) != 3'b111) || (units_busy_i != 3'b000) || l_any || s_any ||
                 (qs_q != {QIdle, QIdle, QIdle});  // a stopped queue may still be issuing
   assign quiet_o = (qs_q == {QIdle, QIdle, QIdle}) && !fetch_busy && (units_busy_i == 3'b000) &&
-                   !l_any;
+                   !l_any && !s_any;
   assign irq_o = (done_q && irq_done_en_q) || ((err_code_q != 0) && irq_err_en_q);
 
   // ------------------------------------------------------------------ perf counters
@@ -943,7 +993,7 @@ module ts_ctrl #(
     perf_inc[ts_isa_pkg::PerfLoadWait*64 +: 64] = 64'(q_wait[0]);
     perf_inc[ts_isa_pkg::PerfExecBusy*64 +: 64] = 64'(qs_q[1] != QIdle || g_any);
     perf_inc[ts_isa_pkg::PerfExecWait*64 +: 64] = 64'(q_wait[1]);
-    perf_inc[ts_isa_pkg::PerfStoreBusy*64 +: 64] = 64'(qs_q[2] != QIdle);
+    perf_inc[ts_isa_pkg::PerfStoreBusy*64 +: 64] = 64'(qs_q[2] != QIdle || s_any);
     perf_inc[ts_isa_pkg::PerfStoreWait*64 +: 64] = 64'(q_wait[2]);
     perf_inc[ts_isa_pkg::PerfMmuActive*64 +: 64] = 64'(mmu_row_i);
     perf_inc[ts_isa_pkg::PerfMacs*64 +: 64] = 64'(macs_i);
@@ -1066,10 +1116,6 @@ module ts_ctrl #(
       dec_stopped_q <= 1'b0;
       qs_q          <= {QIdle, QIdle, QIdle};
       stopped_q     <= '0;
-      g_v_q         <= 2'b00;
-      g_hd_q        <= 1'b0;
-      l_v_q         <= 2'b00;
-      l_hd_q        <= 1'b0;
       tokc_q        <= '0;
       replay_q      <= (WinW + 1)'(Windows);
     end else begin
@@ -1077,10 +1123,6 @@ module ts_ctrl #(
       step_q    <= step_d;
       qs_q      <= qs_d;
       stopped_q <= stopped_d;
-      g_v_q     <= g_v_d;
-      g_hd_q    <= g_hd_d;
-      l_v_q     <= l_v_d;
-      l_hd_q    <= l_hd_d;
       tokc_q    <= tokc_d;
       replay_q  <= replay_d;
       if (dec_stop || fetch_err) dec_stopped_q <= 1'b1;
@@ -1177,5 +1219,7 @@ module ts_ctrl #(
              "a GEMM completion without a GEMM in flight")
   `TS_ASSERT(a_load_done_in_flight, !ld_done_valid_i || l_any, clk_i, rst_ni,
              "a LOAD completion without a LOAD in flight")
+  `TS_ASSERT(a_store_done_in_flight, !st_done_valid_i || s_any, clk_i, rst_ni,
+             "a STORE completion without a STORE in flight")
 
 endmodule

@@ -109,7 +109,7 @@ module ts_load #(
   logic             cmd_fire, done_fire, ar_fire, r_fire;
   logic             nx_q, cp_q;         // DMA taking the next command; DMA completing next
   logic             ar_sel, r_sel;      // DMA on the AR channel; owner of the R beat
-  logic [Dmas-1:0]  d_desc_ready, d_cpl_valid, d_busy, d_addr_idle, d_ar_valid, d_r_ready;
+  logic [Dmas-1:0]  d_desc_ready, d_cpl_valid, d_busy, d_req_idle, d_ar_valid, d_r_ready;
   logic [Dmas-1:0]  ar_ok, wr_ok, a_sp_valid, a_acc_valid;
   logic [Dmas*4-1:0]     d_status;
   logic [Dmas*AddrW-1:0] d_cpl_addr, d_ar_addr;
@@ -182,7 +182,7 @@ module ts_load #(
       .cpl_status_o    (d_status[i*4 +: 4]),
       .cpl_addr_o      (d_cpl_addr[i*AddrW +: AddrW]),
       .busy_o          (d_busy[i]),
-      .addr_idle_o     (d_addr_idle[i]),
+      .req_idle_o      (d_req_idle[i]),
       .sram_target_o   (dma_target),
       .sram_req_valid_o(dma_valid),
       .sram_req_ready_i(dma_ready),
@@ -348,7 +348,7 @@ module ts_load #(
   end else begin : g_two
     logic nx_r, cp_r;
     for (genvar i = 0; i < 2; i++) begin : g_ok
-      assign ar_ok[i] = (cp_r == 1'(i)) || d_addr_idle[cp_r];
+      assign ar_ok[i] = (cp_r == 1'(i)) || d_req_idle[cp_r];
       assign wr_ok[i] = (cp_r == 1'(i)) && !abort_i;
     end
     assign ar_sel = d_ar_valid[1] && ar_ok[1];
@@ -428,7 +428,7 @@ module ts_load #(
 
   logic unused;
   assign unused = ^{cmd_sram_addr_i[31:OutAw], no_calc[16], n8_calc[16:1], cmd_legal,
-                    sram_end, n_calc, m_axi_r_id_i, done_fire, d_addr_idle};
+                    sram_end, n_calc, m_axi_r_id_i, done_fire, d_req_idle};
 
   // Assertions
   `TS_ASSERT_INIT(a_dim, Dim == 4 || Dim == 8 || Dim == 16 || Dim == 32,

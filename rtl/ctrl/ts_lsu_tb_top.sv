@@ -18,6 +18,7 @@ module ts_lsu_tb_top #(
   parameter int unsigned MaxWrites = 2,
   parameter int unsigned Windows   = 2,
   parameter int unsigned LoadDmas  = 1,
+  parameter int unsigned StoreDmas = 1,
   localparam int unsigned DataW    = Dim * 16,
   localparam int unsigned AccW     = Dim * 32,
   localparam int unsigned SpAw     = $clog2(SpadRows),
@@ -60,6 +61,7 @@ module ts_lsu_tb_top #(
   input  logic [31:0]              st_cmd_mult_i,
   input  logic [5:0]               st_cmd_shift_i,
   input  logic [7:0]               st_cmd_zp_i,
+  input  logic                     st_abort_i,
   output logic                     st_done_valid_o,
   input  logic                     st_done_ready_i,
   output logic [3:0]               st_done_status_o,
@@ -189,7 +191,8 @@ module ts_lsu_tb_top #(
     .AwId     (2),
     .MaxWrites(MaxWrites),
     .Windows  (Windows),
-    .AccRows  (AccRows)
+    .AccRows  (AccRows),
+    .Dmas     (StoreDmas)
   ) u_store (
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),
@@ -209,6 +212,7 @@ module ts_lsu_tb_top #(
     .cmd_mult_i      (st_cmd_mult_i),
     .cmd_shift_i     (st_cmd_shift_i),
     .cmd_zp_i        (st_cmd_zp_i),
+    .abort_i         (st_abort_i),
     .done_valid_o    (st_done_valid_o),
     .done_ready_i    (st_done_ready_i),
     .done_status_o   (st_done_status_o),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// STORE command unit: one ts_dma (SRAM -> DRAM) reading its rows from the accumulator
-// through a converting row adapter.
+// STORE command unit: ts_dma (SRAM -> DRAM) reading its rows from the accumulator through
+// a converting row adapter; with Dmas = 2 two DMAs share the adapter, so that the next
+// STORE's writes go out while the previous one waits for its B responses.
 //
 // The DMA writes host rows of bpr = cols * {4, 2, 2, 1} bytes (raw, FP16, BF16, INT8) and
 // reads them, in order, as DataW-bit rows of a virtual SRAM starting at row 0 (host row r
@@ -31,6 +32,7 @@ module ts_store #(
   parameter int unsigned MaxWrites = 4,
   parameter int unsigned Windows   = 2,
   parameter int unsigned AccRows   = 64,
+  parameter int unsigned Dmas      = 1,    // STOREs in flight: 1 or 2
   localparam int unsigned DataW    = Dim * 16,
   localparam int unsigned AccW     = Dim * 32,
   localparam int unsigned AccAw    = $clog2(AccRows),
@@ -56,6 +58,9 @@ module ts_store #(
   input  logic [31:0]              cmd_mult_i,
   input  logic [5:0]               cmd_shift_i,
   input  logic [7:0]               cmd_zp_i,
+  // Abort (level; the controller's stopped store queue): the STOREs taken end without
+  // another host write (ts_dma abort_i) and complete with status 7.
+  input  logic                     abort_i,
   // Completion: ts_dma status codes, after every B response.
   output logic                     done_valid_o,
   input  logic                     done_ready_i,
@@ -106,18 +111,31 @@ module ts_store #(
   localparam logic [1:0] FmtBf16 = ts_isa_pkg::FmtBf16;
   localparam logic [1:0] FmtInt8 = ts_isa_pkg::FmtInt8;
 
-  // ---------------------------------------------------------------- DMA
-  logic             req_valid, req_ready, req_we, unused_target, rsp_valid;
-  logic             unused_addr_idle;
+  // ---------------------------------------------------------------- DMAs
+  // Dmas = 2 (docs/lsu.md "Two STOREs in flight"): two DMAs take commands in turn and share
+  // the adapter. The next DMA takes a command only once the other has issued every request
+  // (all AW bursts and W beats out, no row read pending: req_idle), so the adapter, the AW
+  // and the W channel serve one DMA at a time, in command order; what overlaps is the wait
+  // for the older one's B responses. B responses (one AXI ID, so in AW order) belong to the
+  // older DMA while it has bursts outstanding.
+  localparam int unsigned OutW = $clog2(MaxWrites + 1);  // write bursts awaiting B per DMA
+
+  logic             req_valid, req_ready, req_we, rsp_valid;
   logic [VAw-1:0]   req_addr;
-  logic [DataW-1:0] unused_wdata, rsp_data;
-  logic [IdW-1:0]   unused_ar_id, unused_aw_id;
-  logic             unused_ar_valid, unused_r_ready;
-  logic [AddrW-1:0] unused_ar_addr;
-  logic [7:0]       unused_ar_len;
-  logic [2:0]       unused_ar_size;
-  logic [1:0]       unused_ar_burst;
+  logic [DataW-1:0] rsp_data;
   logic [BprW-1:0]  bpr;
+  logic             cmd_fire, done_fire, aw_fire, b_fire;
+  logic             nx_q, cp_q;   // DMA taking the next command; DMA completing next
+  logic             act, b_sel;   // DMA on the adapter, AW and W; owner of the B response
+  logic [Dmas-1:0]  d_desc_ready, d_cpl_valid, d_busy, d_req_idle, d_req_valid, d_req_we;
+  logic [Dmas-1:0]  d_aw_valid, d_w_valid, d_w_last, d_b_ready;
+  logic [Dmas*4-1:0]     d_status;
+  logic [Dmas*AddrW-1:0] d_cpl_addr, d_aw_addr;
+  logic [Dmas*VAw-1:0]   d_req_addr;
+  logic [Dmas*8-1:0]     d_aw_len;
+  logic [Dmas*DataW-1:0] d_w_data;
+  logic [Dmas*B-1:0]     d_w_strb;
+  logic [Dmas*OutW-1:0]  out_q;   // bursts whose AW went out and whose B has not come
 
   always_comb begin
     unique case (cmd_format_i)
@@ -127,85 +145,159 @@ module ts_store #(
     endcase
   end
 
-  ts_dma #(
-    .DataW    (DataW),
-    .AddrW    (AddrW),
-    .IdW      (IdW),
-    .MaxReads (1),
-    .MaxWrites(MaxWrites),
-    .Windows  (Windows),
-    .SramAw   (VAw),
-    .SramRows (VRows),
-    .RowsW    (16),
-    .BprW     (BprW),
-    .RowFifo  (6)
-  ) u_dma (
-    .clk_i           (clk_i),
-    .rst_ni          (rst_ni),
-    .cfg_win_we_i    (cfg_win_we_i),
-    .cfg_win_idx_i   (cfg_win_idx_i),
-    .cfg_win_base_i  (cfg_win_base_i),
-    .cfg_win_last_i  (cfg_win_last_i),
-    .cfg_win_perm_i  (cfg_win_perm_i),
-    .desc_valid_i    (cmd_valid_i),
-    .desc_ready_o    (cmd_ready_o),
-    .desc_dir_i      (1'b1),
-    .desc_target_i   (1'b1),
-    .desc_dram_addr_i(AddrW'(cmd_dram_addr_i)),
-    .desc_rows_i     (cmd_rows_i),
-    .desc_bpr_i      (bpr),
-    .desc_stride_i   (AddrW'(cmd_stride_i)),
-    .desc_sram_addr_i('0),
-    .cpl_valid_o     (done_valid_o),
-    .cpl_ready_i     (done_ready_i),
-    .cpl_status_o    (done_status_o),
-    .cpl_addr_o      (done_addr_o),
-    .abort_i         (1'b0),
-    .busy_o          (busy_o),
-    .addr_idle_o     (unused_addr_idle),
-    .sram_target_o   (unused_target),
-    .sram_req_valid_o(req_valid),
-    .sram_req_ready_i(req_ready),
-    .sram_req_we_o   (req_we),
-    .sram_req_addr_o (req_addr),
-    .sram_req_wdata_o(unused_wdata),
-    .sram_rsp_valid_i(rsp_valid),
-    .sram_rsp_rdata_i(rsp_data),
-    .m_axi_ar_valid_o(unused_ar_valid),
-    .m_axi_ar_ready_i(1'b0),
-    .m_axi_ar_id_o   (unused_ar_id),
-    .m_axi_ar_addr_o (unused_ar_addr),
-    .m_axi_ar_len_o  (unused_ar_len),
-    .m_axi_ar_size_o (unused_ar_size),
-    .m_axi_ar_burst_o(unused_ar_burst),
-    .m_axi_r_valid_i (1'b0),
-    .m_axi_r_ready_o (unused_r_ready),
-    .m_axi_r_id_i    ('0),
-    .m_axi_r_data_i  ('0),
-    .m_axi_r_resp_i  (2'b00),
-    .m_axi_r_last_i  (1'b0),
-    .m_axi_aw_valid_o(m_axi_aw_valid_o),
-    .m_axi_aw_ready_i(m_axi_aw_ready_i),
-    .m_axi_aw_id_o   (unused_aw_id),
-    .m_axi_aw_addr_o (m_axi_aw_addr_o),
-    .m_axi_aw_len_o  (m_axi_aw_len_o),
-    .m_axi_aw_size_o (m_axi_aw_size_o),
-    .m_axi_aw_burst_o(m_axi_aw_burst_o),
-    .m_axi_w_valid_o (m_axi_w_valid_o),
-    .m_axi_w_ready_i (m_axi_w_ready_i),
-    .m_axi_w_data_o  (m_axi_w_data_o),
-    .m_axi_w_strb_o  (m_axi_w_strb_o),
-    .m_axi_w_last_o  (m_axi_w_last_o),
-    .m_axi_b_valid_i (m_axi_b_valid_i),
-    .m_axi_b_ready_o (m_axi_b_ready_o),
-    .m_axi_b_id_i    (m_axi_b_id_i),
-    .m_axi_b_resp_i  (m_axi_b_resp_i)
-  );
+  assign done_fire = done_valid_o && done_ready_i;
 
-  assign m_axi_aw_id_o = IdW'(AwId);
+  for (genvar i = 0; i < Dmas; i++) begin : g_dma
+    logic             mine, free, dma_desc_valid, unused_target;
+    logic [DataW-1:0] unused_wdata;
+    logic [IdW-1:0]   unused_ar_id, unused_aw_id;
+    logic             unused_ar_valid, unused_r_ready;
+    logic [AddrW-1:0] unused_ar_addr;
+    logic [7:0]       unused_ar_len;
+    logic [2:0]       unused_ar_size, unused_aw_size;
+    logic [1:0]       unused_ar_burst, unused_aw_burst;
+
+    // This DMA's turn for the command, once the other has issued every request.
+    assign mine           = (Dmas == 1) || (nx_q == 1'(i));
+    assign free           = (Dmas == 1) || d_req_idle[(i + 1) % Dmas];
+    assign dma_desc_valid = cmd_valid_i && mine && free;
+
+    ts_dma #(
+      .DataW    (DataW),
+      .AddrW    (AddrW),
+      .IdW      (IdW),
+      .MaxReads (1),
+      .MaxWrites(MaxWrites),
+      .Windows  (Windows),
+      .SramAw   (VAw),
+      .SramRows (VRows),
+      .RowsW    (16),
+      .BprW     (BprW),
+      .RowFifo  (6)
+    ) u_dma (
+      .clk_i           (clk_i),
+      .rst_ni          (rst_ni),
+      .cfg_win_we_i    (cfg_win_we_i),
+      .cfg_win_idx_i   (cfg_win_idx_i),
+      .cfg_win_base_i  (cfg_win_base_i),
+      .cfg_win_last_i  (cfg_win_last_i),
+      .cfg_win_perm_i  (cfg_win_perm_i),
+      .desc_valid_i    (dma_desc_valid),
+      .desc_ready_o    (d_desc_ready[i]),
+      .desc_dir_i      (1'b1),
+      .desc_target_i   (1'b1),
+      .desc_dram_addr_i(AddrW'(cmd_dram_addr_i)),
+      .desc_rows_i     (cmd_rows_i),
+      .desc_bpr_i      (bpr),
+      .desc_stride_i   (AddrW'(cmd_stride_i)),
+      .desc_sram_addr_i('0),
+      .cpl_valid_o     (d_cpl_valid[i]),
+      .cpl_ready_i     (done_ready_i && (cp_q == 1'(i))),
+      .cpl_status_o    (d_status[i*4 +: 4]),
+      .cpl_addr_o      (d_cpl_addr[i*AddrW +: AddrW]),
+      .abort_i         (abort_i),
+      .busy_o          (d_busy[i]),
+      .req_idle_o      (d_req_idle[i]),
+      .sram_target_o   (unused_target),
+      .sram_req_valid_o(d_req_valid[i]),
+      .sram_req_ready_i(req_ready && (act == 1'(i))),
+      .sram_req_we_o   (d_req_we[i]),
+      .sram_req_addr_o (d_req_addr[i*VAw +: VAw]),
+      .sram_req_wdata_o(unused_wdata),
+      .sram_rsp_valid_i(rsp_valid && (act == 1'(i))),
+      .sram_rsp_rdata_i(rsp_data),
+      .m_axi_ar_valid_o(unused_ar_valid),
+      .m_axi_ar_ready_i(1'b0),
+      .m_axi_ar_id_o   (unused_ar_id),
+      .m_axi_ar_addr_o (unused_ar_addr),
+      .m_axi_ar_len_o  (unused_ar_len),
+      .m_axi_ar_size_o (unused_ar_size),
+      .m_axi_ar_burst_o(unused_ar_burst),
+      .m_axi_r_valid_i (1'b0),
+      .m_axi_r_ready_o (unused_r_ready),
+      .m_axi_r_id_i    ('0),
+      .m_axi_r_data_i  ('0),
+      .m_axi_r_resp_i  (2'b00),
+      .m_axi_r_last_i  (1'b0),
+      .m_axi_aw_valid_o(d_aw_valid[i]),
+      .m_axi_aw_ready_i(m_axi_aw_ready_i && (act == 1'(i))),
+      .m_axi_aw_id_o   (unused_aw_id),
+      .m_axi_aw_addr_o (d_aw_addr[i*AddrW +: AddrW]),
+      .m_axi_aw_len_o  (d_aw_len[i*8 +: 8]),
+      .m_axi_aw_size_o (unused_aw_size),
+      .m_axi_aw_burst_o(unused_aw_burst),
+      .m_axi_w_valid_o (d_w_valid[i]),
+      .m_axi_w_ready_i (m_axi_w_ready_i && (act == 1'(i))),
+      .m_axi_w_data_o  (d_w_data[i*DataW +: DataW]),
+      .m_axi_w_strb_o  (d_w_strb[i*B +: B]),
+      .m_axi_w_last_o  (d_w_last[i]),
+      .m_axi_b_valid_i (m_axi_b_valid_i && (b_sel == 1'(i))),
+      .m_axi_b_ready_o (d_b_ready[i]),
+      .m_axi_b_id_i    (m_axi_b_id_i),
+      .m_axi_b_resp_i  (m_axi_b_resp_i)
+    );
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        out_q[i*OutW +: OutW] <= '0;
+      end else begin
+        out_q[i*OutW +: OutW] <= out_q[i*OutW +: OutW] + OutW'(aw_fire && (act == 1'(i))) -
+                                 OutW'(b_fire && (b_sel == 1'(i)));
+      end
+    end
+
+    logic unused;
+    assign unused = ^{unused_target, unused_wdata, unused_ar_id, unused_aw_id, unused_ar_valid,
+                      unused_r_ready, unused_ar_addr, unused_ar_len, unused_ar_size,
+                      unused_ar_burst, unused_aw_size, unused_aw_burst};
+  end
+
+  if (Dmas == 1) begin : g_one
+    assign nx_q  = 1'b0;
+    assign cp_q  = 1'b0;
+    assign act   = 1'b0;
+    assign b_sel = 1'b0;
+  end else begin : g_two
+    logic nx_r, cp_r;
+    assign nx_q  = nx_r;
+    assign cp_q  = cp_r;
+    assign act   = !nx_r;   // the DMA that took the last command
+    assign b_sel = (out_q[cp_r*OutW +: OutW] != '0) ? cp_r : !cp_r;
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        nx_r <= 1'b0;
+        cp_r <= 1'b0;
+      end else begin
+        if (cmd_fire) nx_r <= !nx_r;
+        if (done_fire) cp_r <= !cp_r;
+      end
+    end
+  end
+
+  assign cmd_ready_o   = d_desc_ready[nx_q] && ((Dmas == 1) || d_req_idle[act]);
+  assign done_valid_o  = d_cpl_valid[cp_q];
+  assign done_status_o = d_status[cp_q*4 +: 4];
+  assign done_addr_o   = d_cpl_addr[cp_q*AddrW +: AddrW];
+  assign busy_o        = (d_busy != '0);
+  assign req_valid     = d_req_valid[act];
+  assign req_we        = d_req_we[act];
+  assign req_addr      = d_req_addr[act*VAw +: VAw];
+
+  assign m_axi_aw_valid_o = d_aw_valid[act];
+  assign m_axi_aw_id_o    = IdW'(AwId);
+  assign m_axi_aw_addr_o  = d_aw_addr[act*AddrW +: AddrW];
+  assign m_axi_aw_len_o   = d_aw_len[act*8 +: 8];
+  assign m_axi_aw_size_o  = 3'(LgB);
+  assign m_axi_aw_burst_o = 2'b01;
+  assign m_axi_w_valid_o  = d_w_valid[act];
+  assign m_axi_w_data_o   = d_w_data[act*DataW +: DataW];
+  assign m_axi_w_strb_o   = d_w_strb[act*B +: B];
+  assign m_axi_w_last_o   = d_w_last[act];
+  assign m_axi_b_ready_o  = d_b_ready[b_sel];
+  assign aw_fire = m_axi_aw_valid_o && m_axi_aw_ready_i;
+  assign b_fire  = m_axi_b_valid_i && m_axi_b_ready_o;
 
   // ---------------------------------------------------------------- request side (t)
-  logic             cmd_fire;
   logic [1:0]       fmt_q;
   logic [NoW-1:0]   no_q, j_q;
   logic             na_odd_q, ph_q;
@@ -400,11 +492,10 @@ module ts_store #(
   end
 
   logic unused;
-  assign unused = ^{unused_target, unused_addr_idle, unused_wdata, unused_ar_id, unused_aw_id,
-                    unused_ar_valid, unused_r_ready, unused_ar_addr, unused_ar_len,
-                    unused_ar_size, unused_ar_burst, unused_fp_valid, unused_q_valid,
+  assign unused = ^{unused_fp_valid, unused_q_valid,
                     unused_q_err, req_we, req_addr, no_calc, na_calc[16:1],
-                    cmd_acc_addr_i[31:AccAw], acc_end, cmd_legal, acc_rsp_valid_i};
+                    cmd_acc_addr_i[31:AccAw], acc_end, cmd_legal, acc_rsp_valid_i, done_fire,
+                    out_q};
 
   // Assertions
   `TS_ASSERT_INIT(a_dim, Dim == 4 || Dim == 8 || Dim == 16 || Dim == 32,
@@ -416,6 +507,11 @@ module ts_store #(
              "STORE command with illegal dims or accumulator range (the decoder refuses these)")
   `TS_ASSERT(a_cmd_stable, (cmd_valid_i && !cmd_ready_o) |=> cmd_valid_i, clk_i, rst_ni,
              "STORE command withdrawn before it was accepted")
+  `TS_ASSERT_INIT(a_dmas, Dmas == 1 || Dmas == 2, "Dmas must be 1 or 2")
+  `TS_ASSERT(a_one_issuer, ((d_aw_valid | d_w_valid | d_req_valid) & ~(Dmas'(1) << act)) == '0,
+             clk_i, rst_ni, "a DMA other than the adapter's presents AW, W or a row read")
+  `TS_ASSERT(a_b_owner, m_axi_b_valid_i |-> (out_q[b_sel*OutW +: OutW] != '0), clk_i, rst_ni,
+             "B response with no write burst outstanding")
   `TS_ASSERT(a_dma_read, req_valid |-> !req_we, clk_i, rst_ni, "DMA write request on a store")
   `TS_ASSERT(a_dma_row, req_valid |-> (req_addr == vaddr_q), clk_i, rst_ni,
              "DMA row out of sequence with the adapter's counters")

@@ -58,7 +58,8 @@ module ts_dma #(
   output logic [3:0]        cpl_status_o,
   output logic [AddrW-1:0]  cpl_addr_o,
   output logic              busy_o,
-  output logic              addr_idle_o,  // every burst of the descriptor requested (or none)
+  output logic              req_idle_o,   // every request of the descriptor issued (or none):
+                                          // all AR bursts; on writes all AW bursts and W beats
   // SRAM row port (target selects scratchpad / accumulator at the integration level).
   output logic              sram_target_o,
   output logic              sram_req_valid_o,
@@ -360,15 +361,16 @@ module ts_dma #(
   );
 
   // ---------------------------------------------------------------- control
-  logic rd_quiet, wr_quiet, desc_fire, cpl_fire;
+  logic rd_quiet, wr_quiet, w_sent, desc_fire, cpl_fire;
 
   assign desc_ready_o = (state_q == StIdle);
   assign desc_fire    = desc_valid_i && desc_ready_o;
   assign cpl_fire     = cpl_valid_o && cpl_ready_i;
   assign rd_quiet = !ax_valid_q && (rd_out_q == '0) && (a_done_q || err_q) &&
                     (!r_flush_q || err_q);
-  assign wr_quiet = !ax_valid_q && (wr_out_q == '0) && (a_done_q || err_q) && wl_empty &&
-                    !w_valid_q && !s_valid_q && (s_inflight_q == '0);
+  // w_sent: every W beat out and no SRAM read pending; only B responses may remain.
+  assign w_sent   = wl_empty && !w_valid_q && !s_valid_q && (s_inflight_q == '0);
+  assign wr_quiet = !ax_valid_q && (wr_out_q == '0) && (a_done_q || err_q) && w_sent;
   assign rf_flush = (state_q == StDone);
 
   always_comb begin
@@ -420,8 +422,9 @@ module ts_dma #(
   assign cpl_status_o = status_q;
   assign cpl_addr_o   = err_addr_q;
   assign busy_o       = (state_q != StIdle);
-  assign addr_idle_o  = (state_q == StIdle) || (state_q == StDone) ||
-                        ((state_q == StRun) && (a_done_q || err_q) && !ax_valid_q);
+  assign req_idle_o   = (state_q == StIdle) || (state_q == StDone) ||
+                        ((state_q == StRun) && (a_done_q || err_q) && !ax_valid_q &&
+                         (!dir_q || w_sent));
 
   // Outputs.
   assign m_axi_ar_valid_o = ax_valid_q && !dir_q;

@@ -82,7 +82,7 @@ module ts_dma_spad #(
 );
 
   logic              sram_valid, sram_ready, sram_we, sram_rsp_valid, unused_target;
-  logic              unused_addr_idle;
+  logic              unused_req_idle;
   logic [SramAw-1:0] sram_addr;
   logic [DataW-1:0]  sram_wdata, sram_rdata;
   logic [1:0]        rsp_valid, req_ready;
@@ -122,7 +122,7 @@ module ts_dma_spad #(
     .cpl_addr_o      (cpl_addr_o),
     .abort_i         (1'b0),
     .busy_o          (busy_o),
-    .addr_idle_o     (unused_addr_idle),
+    .req_idle_o      (unused_req_idle),
     .sram_target_o   (unused_target),
     .sram_req_valid_o(sram_valid),
     .sram_req_ready_i(sram_ready),
@@ -183,6 +183,6 @@ module ts_dma_spad #(
   assign ext_rsp_rdata_o = rsp_rdata[2*DataW-1:DataW];
 
   logic unused;
-  assign unused = unused_target ^ unused_addr_idle;
+  assign unused = unused_target ^ unused_req_idle;
 
 endmodule

@@ -29,6 +29,9 @@ module ts_top #(
   // LOADs in flight: 2 lets the next LOAD's read bursts go out while the current one's data
   // returns (a second DMA in the load unit, docs/lsu.md).
   parameter int unsigned LoadDmas   = 1,
+  // STOREs in flight: 2 lets the next STORE's writes go out while the current one waits for
+  // its B responses (a second DMA in the store unit, docs/lsu.md).
+  parameter int unsigned StoreDmas  = 1,
   parameter int unsigned QueueDepth = 2,
   // 1: each unit (load, execute, store) runs on its own gated clock, on only while it has
   // work; 0: one free-running clock (FPGA flows).
@@ -188,7 +191,7 @@ module ts_top #(
   logic [15:0]      st_rows, st_cols;
   logic [5:0]       st_shift;
   logic [7:0]       st_zp;
-  logic             st_done_valid, st_done_ready, st_busy;
+  logic             st_done_valid, st_done_ready, st_busy, st_abort;
   logic [3:0]       st_done_status;
   logic [31:0]      st_done_addr;
   // Flags and counters.
@@ -260,6 +263,7 @@ module ts_top #(
     .ld_done_valid_i(ld_done_valid),
     .ld_done_ready_o(ld_done_ready),
     .ld_abort_o     (ld_abort),
+    .st_abort_o     (st_abort),
     .ld_done_status_i(ld_done_status),
     .ld_done_addr_i (ld_done_addr),
     .ex_valid_o     (ex_valid),
@@ -649,7 +653,8 @@ module ts_top #(
     .AwId     (0),
     .MaxWrites(MaxWrites),
     .Windows  (Windows),
-    .AccRows  (AccRows)
+    .AccRows  (AccRows),
+    .Dmas     (StoreDmas)
   ) u_store (
     .clk_i           (clk_st),
     .rst_ni          (rst_n),
@@ -669,6 +674,7 @@ module ts_top #(
     .cmd_mult_i      (st_mult),
     .cmd_shift_i     (st_shift),
     .cmd_zp_i        (st_zp),
+    .abort_i         (st_abort),
     .done_valid_o    (st_done_valid),
     .done_ready_i    (st_done_ready),
     .done_status_o   (st_done_status),

@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "axi_mem.hpp"
@@ -108,6 +109,7 @@ class LsuDriver {
     t.ld_abort_i = 0;
     t.ld_done_ready_i = 0;
     t.st_cmd_valid_i = 0;
+    t.st_abort_i = 0;
     t.st_done_ready_i = 0;
     t.bd_sp_valid_i = 0;
     t.bd_sp_we_i = 0;
@@ -258,48 +260,62 @@ class LsuDriver {
     t.ld_done_ready_i = 0;
     t.st_done_ready_i = 0;
   }
-  // LOADs back to back: the next one is offered in the cycle after the previous one was
-  // accepted, completions are taken in order. After an error completion no further command is
-  // offered (one already offered stays until accepted) and ld_abort_i is raised, as ts_ctrl
-  // does when the LOAD queue stops; it is lowered once the unit is idle. Returns one record
-  // per accepted command (cycles: its handshake -> its completion).
-  std::vector<Done> load_stream(const std::vector<LoadCmd>& cmds, uint64_t timeout = 2000000) {
+  // Commands of one kind (LOADs or STOREs) back to back: the next one is offered in the
+  // cycle after the previous one was accepted, completions are taken in order. After an error
+  // completion no further command is offered (one already offered stays until accepted) and
+  // the unit's abort input is raised, as ts_ctrl does when the queue stops; it is lowered once
+  // the unit is idle. Returns one record per accepted command (cycles: its handshake -> its
+  // completion).
+  template <class Cmd>
+  std::vector<Done> stream(const std::vector<Cmd>& cmds, uint64_t timeout = 2000000) {
+    constexpr bool kStore = std::is_same_v<Cmd, StoreCmd>;
     Top& t = sim_.top();
+    auto& valid = kStore ? t.st_cmd_valid_i : t.ld_cmd_valid_i;
+    auto& ready = kStore ? t.st_done_ready_i : t.ld_done_ready_i;
+    auto& abort = kStore ? t.st_abort_i : t.ld_abort_i;
+    const bool& cmd_fire = kStore ? st_cmd_fire : ld_cmd_fire;
+    const bool& done_fire = kStore ? st_done_fire : ld_done_fire;
+    auto offer = [&](const Cmd& c) {
+      if constexpr (kStore) offer_store(c); else offer_load(c);
+    };
     std::vector<Done> out;
     std::vector<uint64_t> c0;
     bool stopped = false;
     size_t next = 0;
-    if (!cmds.empty()) offer_load(cmds[next++]);
-    t.ld_done_ready_i = 1;
+    if (!cmds.empty()) offer(cmds[next++]);
+    ready = 1;
     const uint64_t c_start = sim_.cycles();
-    while (t.ld_cmd_valid_i || out.size() < c0.size()) {
+    uint64_t& max_in_flight = kStore ? max_stores_in_flight : max_loads_in_flight;
+    while (valid || out.size() < c0.size()) {
       cycle();
-      if (ld_cmd_fire) {
+      if (cmd_fire) {
         c0.push_back(sim_.cycles());
-        max_loads_in_flight = std::max<uint64_t>(max_loads_in_flight, c0.size() - out.size());
-        t.ld_cmd_valid_i = 0;
-        if (!stopped && next < cmds.size()) offer_load(cmds[next++]);
+        max_in_flight = std::max<uint64_t>(max_in_flight, c0.size() - out.size());
+        valid = 0;
+        if (!stopped && next < cmds.size()) offer(cmds[next++]);
       }
-      if (ld_done_fire) {
-        if (out.size() >= c0.size()) throw std::runtime_error("load completion without a command");
-        Done d = ld_done_;
+      if (done_fire) {
+        if (out.size() >= c0.size()) throw std::runtime_error("completion without a command");
+        Done d = kStore ? st_done_ : ld_done_;
         d.cycles = sim_.cycles() - 1 - c0[out.size()];
         out.push_back(d);
         if (d.status != kOk) {
           stopped = true;
-          t.ld_abort_i = 1;
+          abort = 1;
         }
       }
-      if (sim_.cycles() - c_start > timeout) throw tb::Timeout("load stream did not complete");
+      if (sim_.cycles() - c_start > timeout) throw tb::Timeout("command stream did not complete");
     }
-    t.ld_done_ready_i = 0;
-    for (int n = 0; t.ld_busy_o; ++n) {
-      if (n > 1000) throw tb::Timeout("load unit busy after its last completion");
+    ready = 0;
+    for (int n = 0; kStore ? t.st_busy_o : t.ld_busy_o; ++n) {
+      if (n > 1000) throw tb::Timeout("unit busy after its last completion");
       cycle();
     }
-    t.ld_abort_i = 0;
+    abort = 0;
     return out;
   }
+  std::vector<Done> load_stream(const std::vector<LoadCmd>& cmds) { return stream(cmds); }
+  std::vector<Done> store_stream(const std::vector<StoreCmd>& cmds) { return stream(cmds); }
   Done load(const LoadCmd& c) {
     Done d;
     run(&c, nullptr, &d, nullptr);
@@ -482,7 +498,8 @@ class LsuDriver {
     w_mark = w_beats;
   }
   uint64_t bg_sp_grants = 0;
-  uint64_t max_loads_in_flight = 0;  // accepted and not completed, at a handshake
+  // Commands accepted and not completed, at a handshake.
+  uint64_t max_loads_in_flight = 0, max_stores_in_flight = 0;
   bool ld_cmd_fire = false, st_cmd_fire = false, ld_done_fire = false, st_done_fire = false;
 
  private:

@@ -462,5 +462,91 @@ TEST_F(ChipLoadPipe, WindowErrorOnTheLoadBehind) {
   recover_and_check();
 }
 
+// ------------------------------------------------------------------ two STOREs in flight
+// On `default` (store_dmas = 2, docs/isa.md "Overlap in the store queue") the STORE behind a
+// failing one is already writing when the failure is known (the older one's B responses
+// come after the newer one's writes went out). Accumulator rows hold pattern A; the two
+// STOREs write them to kDst1 and kDst2, whose host memory starts as the model's background.
+class ChipStorePipe : public ChipLoadPipe {
+ protected:
+  void SetUp() override {
+    ChipLoadPipe::SetUp();
+    ASSERT_EQ(dev_->config().store_dmas, 2u);
+  }
+  static constexpr uint32_t kDst1 = 0x1007'0000, kDst2 = 0x1007'1000;
+  uint32_t dst_bytes() const { return kRows * row_bytes(); }
+  // Raw STORE of accumulator rows [acc, acc + kRows) to dst.
+  isa::Words store_to(uint32_t dst, uint32_t acc) const {
+    isa::StoreCmd s;
+    s.dram_addr = dst;
+    s.stride = row_bytes();
+    s.rows = kRows;
+    s.cols = uint16_t(dim_);
+    s.acc_addr = acc;
+    return s.encode();
+  }
+  // Host bytes of [dst - 256, dst + dst_bytes() + 256): background outside [dst, dst +
+  // dst_bytes()); inside it, `whole` ? exactly pattern A : background or pattern A per byte,
+  // with the bytes of the failed burst [hole, hole + row_bytes()) background.
+  void expect_dst(uint32_t dst, bool whole, uint32_t hole = 0) {
+    const std::vector<uint8_t> a = pattern(kPatA);
+    const std::vector<uint8_t> got = dev_->mem_read(dst - 256, dst_bytes() + 512);
+    uint64_t bad = 0;
+    for (uint32_t i = 0; i < got.size(); ++i) {
+      const uint32_t addr = dst - 256 + i;
+      const uint8_t bg = tb::AxiMem::background(addr);
+      const bool in = addr >= dst && addr < dst + dst_bytes();
+      const bool in_hole = hole != 0 && addr >= hole && addr < hole + row_bytes();
+      bool ok;
+      if (!in || in_hole) ok = got[i] == bg;
+      else if (whole) ok = got[i] == a[addr - dst];
+      else ok = got[i] == bg || got[i] == a[addr - dst];
+      if (!ok && bad++ < 5)
+        ADD_FAILURE() << "host byte 0x" << std::hex << addr << " is 0x" << int(got[i]);
+    }
+    EXPECT_EQ(bad, 0u) << "destination 0x" << std::hex << dst;
+  }
+};
+
+// A bus error in the first STORE: it is reported (its slot, the failing burst's address),
+// the failing burst writes nothing, and the STORE behind it writes only its own destination.
+TEST_F(ChipStorePipe, BusErrorInTheFirstStore) {
+  SetUpPatterns();
+  const uint32_t hole = kDst1 + 2 * row_bytes();  // the third row's burst
+  for (tb::AxiMem* m : sim_memories(*dev_)) m->inject_error(hole, hole + 3, tb::AxiResp::kSlvErr);
+  const uint32_t slot = run_commands(*dev_, {store_to(kDst1, 0), store_to(kDst2, kRows)});
+  expect_error(isa::ErrCode::kBus, isa::Unit::kStore, int(slot));
+  EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr), hole);
+  for (tb::AxiMem* m : sim_memories(*dev_)) m->clear_errors();
+  expect_dst(kDst1, false, hole);
+  expect_dst(kDst2, false);
+  recover_and_check();
+}
+
+// A bus error in the second STORE: the error names it; the first one's destination is whole.
+TEST_F(ChipStorePipe, BusErrorInTheStoreBehind) {
+  SetUpPatterns();
+  const uint32_t hole = kDst2 + 2 * row_bytes();
+  for (tb::AxiMem* m : sim_memories(*dev_)) m->inject_error(hole, hole + 3, tb::AxiResp::kDecErr);
+  const uint32_t slot = run_commands(*dev_, {store_to(kDst1, 0), store_to(kDst2, kRows)});
+  expect_error(isa::ErrCode::kBus, isa::Unit::kStore, int(slot) + 1);
+  EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr), hole);
+  for (tb::AxiMem* m : sim_memories(*dev_)) m->clear_errors();
+  expect_dst(kDst1, true);
+  expect_dst(kDst2, false, hole);
+  recover_and_check();
+}
+
+// The second STORE leaves the windows: the error names it and its address; the first one's
+// destination is whole.
+TEST_F(ChipStorePipe, WindowErrorOnTheStoreBehind) {
+  SetUpPatterns();
+  const uint32_t slot = run_commands(*dev_, {store_to(kDst1, 0), store_to(0x2000'0000, kRows)});
+  expect_error(isa::ErrCode::kWindow, isa::Unit::kStore, int(slot) + 1);
+  EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr), 0x2000'0000u);
+  expect_dst(kDst1, true);
+  recover_and_check();
+}
+
 }  // namespace
 }  // namespace tessera::systest

@@ -154,7 +154,13 @@ function(ts_synth_netlist out_var)
   set(files)
   set(sources ${TS_RTL_PKGS} ${top_file})
   if(S_PARAMS)
+    # Every file but the kept ones (read below as black boxes; a second definition of a
+    # module is an error).
     set(sources ${TS_RTL_ALL})
+    foreach(m ${S_KEEP})
+      ts_rtl_file(f ${m})
+      list(REMOVE_ITEM sources ${f})
+    endforeach()
   endif()
   foreach(f ${sources})
     file(RELATIVE_PATH r ${CMAKE_BINARY_DIR} ${f})

@@ -61,6 +61,7 @@ struct Done {
   uint32_t status = 0;
   uint64_t addr = 0;
   uint64_t cycles = 0;  // command accepted -> completion valid
+  uint64_t start = 0;   // cycle of the command handshake (streams)
 };
 
 // ts_dma status codes (docs/dma.md).
@@ -298,6 +299,7 @@ class LsuDriver {
         if (out.size() >= c0.size()) throw std::runtime_error("completion without a command");
         Done d = kStore ? st_done_ : ld_done_;
         d.cycles = sim_.cycles() - 1 - c0[out.size()];
+        d.start = c0[out.size()];
         out.push_back(d);
         if (d.status != kOk) {
           stopped = true;

@@ -514,8 +514,12 @@ TEST_F(ChipStorePipe, BusErrorInTheFirstStore) {
   SetUpPatterns();
   const uint32_t hole = kDst1 + 2 * row_bytes();  // the third row's burst
   for (tb::AxiMem* m : sim_memories(*dev_)) m->inject_error(hole, hole + 3, tb::AxiResp::kSlvErr);
+  const uint32_t wr = isa::csr::kPerf + 8 * isa::kPerfBytesWritten;
+  const uint32_t w0 = dev_->csr_read(wr);
   const uint32_t slot = run_commands(*dev_, {store_to(kDst1, 0), store_to(kDst2, kRows)});
   expect_error(isa::ErrCode::kBus, isa::Unit::kStore, int(slot));
+  // The second STORE was in flight: it strobed bytes before the first one's error came back.
+  EXPECT_GT(dev_->csr_read(wr) - w0, dst_bytes());
   EXPECT_EQ(dev_->csr_read(isa::csr::kErrAddr), hole);
   for (tb::AxiMem* m : sim_memories(*dev_)) m->clear_errors();
   expect_dst(kDst1, false, hole);

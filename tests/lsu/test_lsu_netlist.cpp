@@ -253,8 +253,13 @@ template <class Top>
 std::vector<uint64_t> st_outputs(const Top& t) {
   const bool aw = t.m_axi_aw_valid_o, w = t.m_axi_w_valid_o, dv = t.done_valid_o,
              rv = t.acc_r_valid_o, fv = t.flags_valid_o;
+  // W bytes without their strobe are not written: unreset registers may fill them, and
+  // the two models start from different random register contents.
+  uint64_t w_mask = 0;
+  for (int k = 0; k < 8; ++k)
+    if ((t.m_axi_w_strb_o >> k) & 1) w_mask |= uint64_t(0xff) << (8 * k);
   return {aw, aw ? uint64_t(t.m_axi_aw_addr_o) : 0, aw ? uint64_t(t.m_axi_aw_len_o) : 0,
-          aw ? uint64_t(t.m_axi_aw_id_o) : 0, w, w ? uint64_t(t.m_axi_w_data_o) : 0,
+          aw ? uint64_t(t.m_axi_aw_id_o) : 0, w, w ? uint64_t(t.m_axi_w_data_o) & w_mask : 0,
           w ? uint64_t(t.m_axi_w_strb_o) : 0, w ? uint64_t(t.m_axi_w_last_o) : 0,
           t.m_axi_b_ready_o, t.cmd_ready_o, dv, dv ? uint64_t(t.done_status_o) : 0,
           dv ? uint64_t(t.done_addr_o) : 0, rv, rv ? uint64_t(t.acc_r_addr_o) : 0, fv,
@@ -291,7 +296,7 @@ TEST(LsuNetlist, StoreTwoDmasLockstepRandomCommands) {
     in.win_base = 0x1000;
     in.win_last = 0x3fff;
     in.win_perm = 2;
-    if (c >= 1 && !in.valid && rng() % 3 == 0) {
+    if (c >= 1 && !in.valid && abort_left == 0 && rng() % 3 == 0) {
       in.valid = true;
       in.fmt = uint32_t(rng() % 4);
       in.cols = 1 + uint32_t(rng() % 40);
@@ -329,7 +334,10 @@ TEST(LsuNetlist, StoreTwoDmasLockstepRandomCommands) {
       ++done;
       errors += rtl->done_status_o != 0;
       aborted += rtl->done_status_o == 7;
-      if (rtl->done_status_o != 0) abort_left = 8 + unsigned(rng() % 24);
+      // A failure (not an abort) stops the queue: abort for a while; no new command then.
+      if (rtl->done_status_o != 0 && rtl->done_status_o != 7) {
+        abort_left = 8 + unsigned(rng() % 24);
+      }
     }
     beats += bus_r.w_valid && bus_r.w_ready;
     // The accumulator answers an accepted read in the next cycle.

@@ -67,10 +67,25 @@ std::vector<uint32_t> GemmPlan::m_blocks(uint32_t m, bool last_column) const {
   return b;
 }
 
+std::vector<uint32_t> GemmPlan::n_blocks(uint32_t n) const {
+  std::vector<uint32_t> b;
+  for (uint32_t j0 = 0; j0 < n; j0 += bn) {
+    const uint32_t cn = std::min(bn, n - j0);
+    if (j0 + bn >= n && n_tail > 0) {
+      for (uint32_t jj = 0; jj < cn; jj += n_tail) b.push_back(std::min(n_tail, cn - jj));
+    } else {
+      b.push_back(cn);
+    }
+  }
+  return b;
+}
+
 std::string GemmPlan::describe() const {
   std::ostringstream os;
   os << "C blocks " << bm << "x" << bn;
+  if (n_tail) os << " (last column block cut to " << n_tail << " columns)";
   if (m_tail_min) os << " (last column's M tail halved to " << m_tail_min << ")";
+  if (last_rows) os << " (last K group in " << last_rows << "-row parts)";
   os << ", K groups " << kb << " (first ";
   if (ramp.empty()) {
     os << kb_first;
@@ -144,6 +159,14 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
         t = round_up(t / 2, D);
       }
       p.m_tail_min = t < p.bm ? t : 0;
+      // Then cut the last column block in two when that STORE (the last block's, at most
+      // t rows) still exceeds the extra blocks' cost. Needs two panel buffers: the next
+      // column's B loads are issued a group ahead of the previous column's last GEMM.
+      const uint32_t half = round_up(p.bn / 2, D);
+      if (panels == 2 && half < p.bn &&
+          uint64_t(std::min(t, s.m)) * half * 4 / cfg.bus_bytes > per_block) {
+        p.n_tail = half;
+      }
     }
   }
   // Few C blocks leave the last block's STORE (and the first loads) exposed: cut M so
@@ -204,6 +227,10 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
       p.ramp.push_back(g);
     }
   }
+  // The final K group's GEMM in Dim-row parts, each STORE behind its part: only the last
+  // part's STORE is left after the array has finished (two STOREs in flight keep the
+  // parts' STOREs from queueing behind each other's write responses).
+  p.last_rows = D;
   return p;
 }
 
@@ -507,6 +534,14 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
   if (p.m_tail_min > p.bm || (p.m_tail_min && !p.panels)) {
     throw std::invalid_argument("gemm: plan's M tail needs B panels and at most bm rows");
   }
+  if (p.last_rows % D != 0 || p.n_tail % D != 0) {
+    throw std::invalid_argument("gemm: plan's last_rows and n_tail must be multiples of Dim");
+  }
+  if (p.n_tail && (p.panels < 2 || p.n_tail > p.bn)) {
+    // With one panel buffer the next column block's B loads (issued a group ahead) would
+    // overwrite the panel before the previous column block's last GEMM has read it.
+    throw std::invalid_argument("gemm: plan's N tail needs two B panels and at most bn columns");
+  }
   if (uint64_t((p.acc_slots + 1) / 2) * p.acc_slot_rows > cfg.acc_rows / 2) {
     throw std::invalid_argument("gemm: accumulator slots do not fit the two halves");
   }
@@ -559,11 +594,12 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
       }
     }
   } else {
-    size_t col = 0;
-    for (uint32_t j0 = 0; j0 < N; j0 += p.bn, ++col) {
-      const uint32_t cn = uint32_t(std::min<uint64_t>(p.bn, N - j0));
+    const std::vector<uint32_t> nb = p.n_blocks(g.n);
+    uint32_t j0 = 0;
+    for (size_t col = 0; col < nb.size(); j0 += nb[col], ++col) {
+      const uint32_t cn = nb[col];
       const uint32_t pbase = uint32_t(col % p.panels) * p.panel_rows;
-      const std::vector<uint32_t> mb = p.m_blocks(g.m, uint64_t(j0) + p.bn >= N);
+      const std::vector<uint32_t> mb = p.m_blocks(g.m, col + 1 == nb.size());
       uint32_t i0 = 0;
       for (size_t mi = 0; mi < mb.size(); ++mi) {
         // B^T panels keep one grouping per column; B panels are K-contiguous, so only the
@@ -653,33 +689,34 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
     coalesce_load(c);
     s.load(c);
   };
-  auto emit_gemm = [&](size_t gi) {
+  // Rows [r0, r0 + rm) of a group's block (a multiple of Dim apart from the end).
+  auto emit_gemm = [&](size_t gi, uint32_t r0, uint32_t rm) {
     const Group& gr = groups[gi];
     isa::GemmCmd c;
     c.dtype = g.dtype;
     c.a_trans = g.a_trans;
     c.b_trans = g.b_trans;
     c.accumulate = !gr.first || bool(g.c);
-    c.m = uint16_t(gr.cm);
+    c.m = uint16_t(rm);
     c.n = uint16_t(gr.cn);
     c.k = uint16_t(gr.kg);
-    c.a_addr = slot_base(gi);
-    c.b_addr = b_addr(gi);
-    c.c_addr = acc_base(gr.block);
     c.a_stride = uint16_t(g.a_trans ? isa::ceil_div(gr.cm, D) : isa::ceil_div(gr.kg, D));
-    c.b_stride = uint16_t(gr.b_stride);
+    c.a_addr = slot_base(gi) + (g.a_trans ? r0 / D : r0 * c.a_stride);
+    c.b_addr = b_addr(gi);
     c.c_stride = uint16_t(isa::ceil_div(gr.cn, D));
+    c.c_addr = acc_base(gr.block) + r0 * c.c_stride;
+    c.b_stride = uint16_t(gr.b_stride);
     s.gemm(c);
   };
-  auto emit_store = [&](size_t gi) {
+  auto emit_store = [&](size_t gi, uint32_t r0, uint32_t rm) {
     const Group& gr = groups[gi];
     isa::StoreCmd c;
     c.format = g.out;
-    c.dram_addr = uint32_t(g.d.addr + (uint64_t(gr.i0) * N + gr.j0) * ob);
+    c.dram_addr = uint32_t(g.d.addr + (uint64_t(gr.i0 + r0) * N + gr.j0) * ob);
     c.stride = uint32_t(N * ob);
-    c.rows = uint16_t(gr.cm);
+    c.rows = uint16_t(rm);
     c.cols = uint16_t(gr.cn);
-    c.acc_addr = acc_base(gr.block);
+    c.acc_addr = acc_base(gr.block) + r0 * uint32_t(isa::ceil_div(gr.cn, D));
     c.mult = g.rq.mult;
     c.shift = int8_t(g.rq.shift);
     c.zero_point = int8_t(g.rq.zero_point);
@@ -719,12 +756,18 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
       emit_loads(gi + 1);
     }
     flush_c_loads(gi, true);  // a block's C before its first GEMM, at the latest
-    emit_gemm(gi);
-    ++gemms;
-    if (groups[gi].last) {
-      emit_store(gi);
-      store_pos[groups[gi].block] = s.size() - 1;
-      gemms_at_store[groups[gi].block] = gemms;
+    const Group& gr = groups[gi];
+    // The final group in row parts, each GEMM followed by its STORE; others whole.
+    const uint32_t part = gi + 1 == groups.size() && p.last_rows ? p.last_rows : gr.cm;
+    for (uint32_t r0 = 0; r0 < gr.cm; r0 += part) {
+      const uint32_t rm = std::min(part, gr.cm - r0);
+      emit_gemm(gi, r0, rm);
+      ++gemms;
+      if (gr.last) {
+        emit_store(gi, r0, rm);
+        store_pos[gr.block] = s.size() - 1;
+        gemms_at_store[gr.block] = gemms;
+      }
     }
     flush_c_loads(gi + 2 < groups.size() ? gi + 2 : groups.size(), false);
   }

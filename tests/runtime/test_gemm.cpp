@@ -108,7 +108,8 @@ TEST(RuntimeGemm, ManyBlocks) {
 }
 
 // The result does not depend on the tiling: forced small plans on default, with and
-// without B panels (and halved M tails).
+// without B panels (and halved M tails, cut last column blocks), the last K group whole or
+// in row parts.
 TEST(RuntimeGemm, TilingDoesNotChangeBits) {
   std::mt19937_64 r(test::seed());
   for (int rep = 0; rep < 8; ++rep) {
@@ -137,7 +138,8 @@ TEST(RuntimeGemm, TilingDoesNotChangeBits) {
     p.acc_slot_rows = p.bm * (p.bn / D);
     p.spad_slots = 2 + uint32_t(r() % 3);
     p.acc_slots = 2 + uint32_t(r() % 2);
-    p.panels = p.panel_rows = p.m_tail_min = 0;
+    p.panels = p.panel_rows = p.m_tail_min = p.n_tail = 0;
+    p.last_rows = 16 * uint32_t(r() % 3);
     if (rep >= 4) {  // B panel mode: slots hold A only
       p.panels = c.n > p.bn ? 2 : 1;
       p.panel_rows = 0;
@@ -148,6 +150,7 @@ TEST(RuntimeGemm, TilingDoesNotChangeBits) {
       }
       p.spad_slot_rows = a_rows;
       p.m_tail_min = uint32_t(r() % (p.bm + 1));
+      if (p.panels == 2 && r() % 2) p.n_tail = 16;
     }
     c.plan = p;
     run_case(c, r());
@@ -212,6 +215,16 @@ TEST(RuntimeGemm, RejectsBadArguments) {
   EXPECT_THROW(rt.build_gemm(x), std::invalid_argument);
   x.plan->ramp.clear();
   x.plan->kb_first = kb + 16;
+  EXPECT_THROW(rt.build_gemm(x), std::invalid_argument);
+  // Row parts of the last K group that are not whole Dim groups.
+  x.plan = plan_gemm(find_config("default"), {g.m, g.n, g.k, g.dtype});
+  x.plan->last_rows = 8;
+  EXPECT_THROW(rt.build_gemm(x), std::invalid_argument);
+  // A cut last column block with one B panel buffer: the next column's loads, issued a
+  // group ahead, would overwrite the panel still in use (it computed wrong results).
+  x.plan = plan_gemm(find_config("default"), {g.m, g.n, g.k, g.dtype});
+  ASSERT_EQ(x.plan->panels, 1u);
+  x.plan->n_tail = 16;
   EXPECT_THROW(rt.build_gemm(x), std::invalid_argument);
 }
 

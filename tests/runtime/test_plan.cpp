@@ -31,6 +31,20 @@ TEST(Plan, FitsEveryConfigAndShape) {
                           uint64_t(p.spad_slots) * p.spad_slot_rows,
                       cfg.spad_rows);
             ASSERT_LE(p.m_tail_min, p.bm);
+            ASSERT_EQ(p.last_rows % D, 0u);
+            ASSERT_EQ(p.n_tail % D, 0u);
+            if (p.n_tail) {
+              ASSERT_EQ(p.panels, 2u);
+            }
+            if (p.panels) {
+              uint32_t cols = 0;
+              for (uint32_t b : p.n_blocks(n)) {
+                ASSERT_GE(b, 1u);
+                ASSERT_LE(b, p.bn);
+                cols += b;
+              }
+              ASSERT_EQ(cols, n);
+            }
             for (bool last : {false, true}) {
               uint32_t rows = 0;
               for (uint32_t b : p.m_blocks(m, last)) {
@@ -101,6 +115,17 @@ TEST(Plan, SmallShapesUseBPanelsAndShortTail) {
   const GemmPlan q = plan_gemm(cfg, {64, 64, 2048, isa::Dtype::kFp16});
   EXPECT_EQ(q.panels, 1u);
   EXPECT_EQ(q.m_tail_min, 0u);
+  // The last K group in Dim-row parts, each with its STORE.
+  EXPECT_EQ(q.last_rows, 16u);
+  // Short K and several column blocks: the last column block is cut in two as well, so
+  // that the last STORE is 16 x 64.
+  const GemmPlan w = plan_gemm(cfg, {64, 512, 64, isa::Dtype::kFp16});
+  EXPECT_EQ(w.panels, 2u);
+  EXPECT_EQ(w.n_tail, 64u);
+  EXPECT_EQ(w.n_blocks(512), (std::vector<uint32_t>{128, 128, 128, 64, 64}));
+  EXPECT_EQ(w.m_blocks(64, true), (std::vector<uint32_t>{32, 16, 16}));
+  // Longer K: the extra blocks would cost more than the shorter STORE saves.
+  EXPECT_EQ(plan_gemm(cfg, {256, 256, 256, isa::Dtype::kFp16}).n_tail, 0u);
   // B too large for the scratchpad: the slot scheme (B re-read per M block).
   const GemmPlan big = plan_gemm(cfg, {512, 512, 4096, isa::Dtype::kFp16});
   EXPECT_EQ(big.panels, 0u);

@@ -85,6 +85,14 @@ struct GemmPlan {
   // halved down to `m_tail_min` rows (0: no halving), so that the STORE of the last block,
   // which nothing hides, is short (B panel mode only).
   uint32_t m_tail_min = 0;
+  // The very last K group's GEMM is split into row parts of `last_rows` rows (a multiple
+  // of Dim; 0: not split), each followed by the STORE of its rows, so that a part's STORE
+  // runs while the array computes the next part and only the last part's STORE is left
+  // after the array has finished.
+  uint32_t last_rows = 0;
+  // The last column block is cut into column blocks of `n_tail` columns (a multiple of
+  // Dim; 0: not cut), the M tail above applying to the last of them (B panel mode only).
+  uint32_t n_tail = 0;
   // The first block's first K groups (multiples of Dim, growing to kb): empty means
   // kb_first, then doubling up to kb.
   std::vector<uint32_t> ramp;
@@ -92,6 +100,8 @@ struct GemmPlan {
   std::vector<uint32_t> k_groups(uint32_t k, size_t block) const;
   // Row counts of the M blocks (in order, summing to m) of a column block.
   std::vector<uint32_t> m_blocks(uint32_t m, bool last_column) const;
+  // Column counts of the column blocks (in order, summing to n) in B panel mode.
+  std::vector<uint32_t> n_blocks(uint32_t n) const;
   std::string describe() const;
 };
 

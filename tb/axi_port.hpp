@@ -40,31 +40,44 @@ void bytes_to_sig(const std::vector<uint8_t>& in, VlWide<N>& s) {
   for (size_t k = 0; k < in.size() && k / 4 < N; ++k) s[k / 4] |= uint32_t(in[k]) << (8 * (k % 4));
 }
 
-// Slave outputs of `bus` into the top's inputs.
+// Slave outputs of `bus` into the top's inputs: read channels, write channels, or both
+// (the _r / _w halves serve tops with only one direction).
 template <class Top>
-void axi_drive(Top& t, const AxiBus& b) {
+void axi_drive_r(Top& t, const AxiBus& b) {
   t.m_axi_ar_ready_i = b.ar_ready;
-  t.m_axi_aw_ready_i = b.aw_ready;
-  t.m_axi_w_ready_i = b.w_ready;
   t.m_axi_r_valid_i = b.r_valid;
   t.m_axi_r_id_i = b.r_id;
   t.m_axi_r_resp_i = b.r_resp;
   t.m_axi_r_last_i = b.r_last;
   bytes_to_sig(b.r_data, t.m_axi_r_data_i);
+}
+template <class Top>
+void axi_drive_w(Top& t, const AxiBus& b) {
+  t.m_axi_aw_ready_i = b.aw_ready;
+  t.m_axi_w_ready_i = b.w_ready;
   t.m_axi_b_valid_i = b.b_valid;
   t.m_axi_b_id_i = b.b_id;
   t.m_axi_b_resp_i = b.b_resp;
 }
-
-// The top's master outputs into `bus`.
 template <class Top>
-void axi_sample(const Top& t, AxiBus& b, unsigned data_bytes) {
+void axi_drive(Top& t, const AxiBus& b) {
+  axi_drive_r(t, b);
+  axi_drive_w(t, b);
+}
+
+// The top's master outputs into `bus`, likewise.
+template <class Top>
+void axi_sample_r(const Top& t, AxiBus& b) {
   b.ar_valid = t.m_axi_ar_valid_o;
   b.ar_id = t.m_axi_ar_id_o;
   b.ar_addr = t.m_axi_ar_addr_o;
   b.ar_len = t.m_axi_ar_len_o;
   b.ar_size = t.m_axi_ar_size_o;
   b.ar_burst = t.m_axi_ar_burst_o;
+  b.r_ready = t.m_axi_r_ready_o;
+}
+template <class Top>
+void axi_sample_w(const Top& t, AxiBus& b, unsigned data_bytes) {
   b.aw_valid = t.m_axi_aw_valid_o;
   b.aw_id = t.m_axi_aw_id_o;
   b.aw_addr = t.m_axi_aw_addr_o;
@@ -75,8 +88,12 @@ void axi_sample(const Top& t, AxiBus& b, unsigned data_bytes) {
   sig_to_bytes(t.m_axi_w_data_o, b.w_data, data_bytes);
   b.w_strb = t.m_axi_w_strb_o;
   b.w_last = t.m_axi_w_last_o;
-  b.r_ready = t.m_axi_r_ready_o;
   b.b_ready = t.m_axi_b_ready_o;
+}
+template <class Top>
+void axi_sample(const Top& t, AxiBus& b, unsigned data_bytes) {
+  axi_sample_r(t, b);
+  axi_sample_w(t, b, data_bytes);
 }
 
 // One cycle: model outputs -> design, eval, sample the master, model edge, clock edge.

@@ -53,27 +53,6 @@ void apply(Top& t, const Inputs& in) {
   t.abort_i = in.abort;
 }
 
-// Read channels only (ts_load has no AW/W/B): the slave side in, the master side out.
-template <class Top>
-void axi_drive_r(Top& t, const tb::AxiBus& b) {
-  t.m_axi_ar_ready_i = b.ar_ready;
-  t.m_axi_r_valid_i = b.r_valid;
-  t.m_axi_r_id_i = b.r_id;
-  t.m_axi_r_resp_i = b.r_resp;
-  t.m_axi_r_last_i = b.r_last;
-  tb::bytes_to_sig(b.r_data, t.m_axi_r_data_i);
-}
-template <class Top>
-void axi_sample_r(const Top& t, tb::AxiBus& b) {
-  b.ar_valid = t.m_axi_ar_valid_o;
-  b.ar_id = t.m_axi_ar_id_o;
-  b.ar_addr = t.m_axi_ar_addr_o;
-  b.ar_len = t.m_axi_ar_len_o;
-  b.ar_size = t.m_axi_ar_size_o;
-  b.ar_burst = t.m_axi_ar_burst_o;
-  b.r_ready = t.m_axi_r_ready_o;
-}
-
 constexpr const char* kOutNames[] = {"ar_valid", "ar_addr", "ar_len", "ar_id", "r_ready",
                                      "cmd_ready", "done_valid", "done_status", "done_addr",
                                      "sp_valid", "sp_addr", "sp_data", "acc_valid",
@@ -147,12 +126,12 @@ void lockstep_random_commands() {
     apply(net.top(), in);
     mem_r.drive(bus_r);
     mem_n.drive(bus_n);
-    axi_drive_r(rtl.top(), bus_r);
-    axi_drive_r(net.top(), bus_n);
+    tb::axi_drive_r(rtl.top(), bus_r);
+    tb::axi_drive_r(net.top(), bus_n);
     rtl.eval();
     net.eval();
-    axi_sample_r(rtl.top(), bus_r);
-    axi_sample_r(net.top(), bus_n);
+    tb::axi_sample_r(rtl.top(), bus_r);
+    tb::axi_sample_r(net.top(), bus_n);
     const auto o_r = outputs(rtl.top(), bus_r), o_n = outputs(net.top(), bus_n);
     for (size_t i = 0; i < o_r.size(); ++i) {
       ASSERT_EQ(o_r[i], o_n[i]) << "netlist differs from RTL at cycle " << c << " on "
@@ -222,26 +201,7 @@ void apply_st(Top& t, const StInputs& in, const tb::AxiBus& b) {
   t.acc_r_ready_i = in.acc_ready;
   t.acc_rsp_valid_i = in.rsp_valid;
   tb::bytes_to_sig(in.rsp, t.acc_rsp_data_i);
-  // Write channels only (ts_store has no AR/R).
-  t.m_axi_aw_ready_i = b.aw_ready;
-  t.m_axi_w_ready_i = b.w_ready;
-  t.m_axi_b_valid_i = b.b_valid;
-  t.m_axi_b_id_i = b.b_id;
-  t.m_axi_b_resp_i = b.b_resp;
-}
-template <class Top>
-void sample_st(const Top& t, tb::AxiBus& b) {
-  b.aw_valid = t.m_axi_aw_valid_o;
-  b.aw_id = t.m_axi_aw_id_o;
-  b.aw_addr = t.m_axi_aw_addr_o;
-  b.aw_len = t.m_axi_aw_len_o;
-  b.aw_size = t.m_axi_aw_size_o;
-  b.aw_burst = t.m_axi_aw_burst_o;
-  b.w_valid = t.m_axi_w_valid_o;
-  tb::sig_to_bytes(t.m_axi_w_data_o, b.w_data, 8);
-  b.w_strb = t.m_axi_w_strb_o;
-  b.w_last = t.m_axi_w_last_o;
-  b.b_ready = t.m_axi_b_ready_o;
+  tb::axi_drive_w(t, b);  // ts_store has no AR/R
 }
 
 constexpr const char* kStOutNames[] = {"aw_valid", "aw_addr", "aw_len", "aw_id", "w_valid",
@@ -320,8 +280,8 @@ TEST(LsuNetlist, StoreTwoDmasLockstepRandomCommands) {
     apply_st(net.top(), in, bus_n);
     rtl.eval();
     net.eval();
-    sample_st(rtl.top(), bus_r);
-    sample_st(net.top(), bus_n);
+    tb::axi_sample_w(rtl.top(), bus_r, 8);
+    tb::axi_sample_w(net.top(), bus_n, 8);
     const auto o_r = st_outputs(rtl.top()), o_n = st_outputs(net.top());
     for (size_t i = 0; i < o_r.size(); ++i) {
       ASSERT_EQ(o_r[i], o_n[i]) << "netlist differs from RTL at cycle " << c << " on "

@@ -160,12 +160,16 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
       }
       p.m_tail_min = t < p.bm ? t : 0;
       // Then cut the last column block in two when that STORE (the last block's, at most
-      // t rows) still exceeds the extra blocks' cost. Needs two panel buffers: the next
-      // column's B loads are issued a group ahead of the previous column's last GEMM.
+      // t rows) still exceeds the extra blocks' cost. Needs two panel buffers (a single
+      // column block gets a second one if it fits): the next column's B loads are issued
+      // a group ahead of the previous column's last GEMM.
       const uint32_t half = round_up(p.bn / 2, D);
-      if (panels == 2 && half < p.bn &&
-          uint64_t(std::min(t, s.m)) * half * 4 / cfg.bus_bytes > per_block) {
-        p.n_tail = half;
+      if (half < p.bn && uint64_t(std::min(t, s.m)) * half * 4 / cfg.bus_bytes > per_block) {
+        if (p.panels == 1 && 2 * panel + 2 * uint64_t(a_rows) <= cfg.spad_rows) {
+          p.panels = 2;
+          p.spad_slots = std::min<uint32_t>(16, (cfg.spad_rows - 2 * p.panel_rows) / a_rows);
+        }
+        if (p.panels == 2) p.n_tail = half;
       }
     }
   }
@@ -636,10 +640,36 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
       c.rows = 1;
     }
   };
-  auto acc_base = [&](size_t block) {
-    const uint32_t slot = uint32_t(block % p.acc_slots);
-    return (slot % 2) * (cfg.acc_rows / 2) + (slot / 2) * p.acc_slot_rows;
-  };
+  // Accumulator rows of each block. Blocks alternate between the chip's two accumulator
+  // halves (a STORE reads one while the array accumulates into the other); in a half they
+  // follow each other in the plan's slot budget (its slots' rows), wrapping to the start
+  // when the next block does not fit, so that small blocks (an M tail) do not each take a
+  // whole slot and wait for the STORE of the block that used it before. The command
+  // stream's hazard tracking orders a block after the STORE of any earlier block whose
+  // rows it reuses. acc_prev: that earlier block (the latest), or -1.
+  std::vector<uint32_t> acc_at(nblocks), acc_len(nblocks);
+  std::vector<size_t> acc_prev(nblocks, size_t(-1));
+  {
+    const uint32_t ring[2] = {(p.acc_slots + 1) / 2 * p.acc_slot_rows,
+                              p.acc_slots / 2 * p.acc_slot_rows};
+    uint32_t off[2] = {0, 0};
+    for (const Group& gr : groups) {
+      if (!gr.first) continue;
+      const size_t b = gr.block;
+      const uint32_t h = uint32_t(b % 2), rows = gr.cm * isa::ceil_div(gr.cn, D);
+      if (off[h] + rows > ring[h]) off[h] = 0;
+      acc_at[b] = h * (cfg.acc_rows / 2) + off[h];
+      acc_len[b] = rows;
+      off[h] += rows;
+      for (size_t e = b; e-- > 0;) {
+        if (acc_at[e] < acc_at[b] + rows && acc_at[b] < acc_at[e] + acc_len[e]) {
+          acc_prev[b] = e;
+          break;
+        }
+      }
+    }
+  }
+  auto acc_base = [&](size_t block) { return acc_at[block]; };
   auto emit_loads = [&](size_t gi) {
     const Group& gr = groups[gi];
     const uint32_t base = slot_base(gi);
@@ -737,8 +767,8 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
   size_t gemms = 0, next_c = 0;
   std::vector<size_t> gemms_at_store(nblocks, 0);
   auto c_load_ready = [&](size_t block) {
-    if (block < p.acc_slots) return true;
-    const size_t prev = block - p.acc_slots;
+    if (acc_prev[block] == size_t(-1)) return true;
+    const size_t prev = acc_prev[block];
     return store_pos[prev] != size_t(-1) && gemms >= gemms_at_store[prev] + 2;
   };
   auto flush_c_loads = [&](size_t limit_group, bool force) {

@@ -107,10 +107,12 @@ TEST(Plan, DefaultUsesLargeBlocks) {
 TEST(Plan, SmallShapesUseBPanelsAndShortTail) {
   const ChipConfig& cfg = find_config("default");
   const GemmPlan p = plan_gemm(cfg, {128, 128, 128, isa::Dtype::kFp16});
-  EXPECT_EQ(p.panels, 1u);
   EXPECT_EQ(p.panel_rows, 128u * 128 / 16);
   EXPECT_EQ(p.m_blocks(128, true), (std::vector<uint32_t>{64, 32, 16, 16}));
   EXPECT_EQ(p.m_blocks(128, false), (std::vector<uint32_t>{128}));
+  // One column block, cut in two (64 + 64 columns): a second panel buffer for it.
+  EXPECT_EQ(p.panels, 2u);
+  EXPECT_EQ(p.n_blocks(128), (std::vector<uint32_t>{64, 64}));
   // Long K: one block's STORE is cheap next to the extra GEMM commands of a split.
   const GemmPlan q = plan_gemm(cfg, {64, 64, 2048, isa::Dtype::kFp16});
   EXPECT_EQ(q.panels, 1u);

@@ -648,7 +648,8 @@ module ts_ctrl #(
   localparam int unsigned GW = 6 * RW + 20;
   logic          g_start, g_done, g_ok, g_ovf, g_two, g_any, g_fin;
   logic [1:0]    g_v;
-  logic [2*GW-1:0] g_data;   // per slot {A, B (scratchpad), C (accumulator): {end, base}, idx, give}
+  // Per slot: {A, B (scratchpad), C (accumulator) as {end, base}, ring index, tokens given}.
+  logic [2*GW-1:0] g_data;
   logic [6*RW-1:0] unused_g_rng_hd;
   logic          unused_g_slots;
   assign unused_g_slots = ^{g_data[0 +: 20], g_data[GW +: 20]};

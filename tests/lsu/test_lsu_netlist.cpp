@@ -103,6 +103,21 @@ struct Lockstep {
     }
     return ::testing::AssertionSuccess();
   }
+  // A completion taken: counted; a failure (not an abort, 7) stops the queue, so abort_i
+  // is raised for a while (a command offered meanwhile is still taken, as ts_ctrl hands
+  // over one already issued).
+  void completed(uint32_t status) {
+    ++done;
+    errors += status != 0 && status != 7;  // refused or failed
+    aborted += status == 7;
+    if (status != 0 && status != 7) abort_left = 8 + unsigned(rng() % 24);
+  }
+  // abort_i for this cycle.
+  bool abort() {
+    if (abort_left == 0) return false;
+    --abort_left;
+    return true;
+  }
   // Memory models' outputs onto their buses; then both designs evaluated.
   void drive() {
     mem_r.drive(bus_r);
@@ -127,6 +142,8 @@ struct Lockstep {
   tb::AxiBus bus_r, bus_n;
   std::mt19937_64 rng;
   uint64_t c = 0;
+  uint64_t done = 0, errors = 0, aborted = 0;
+  unsigned abort_left = 0;
 };
 
 template <class Rtl, class Net>
@@ -140,9 +157,8 @@ void lockstep_random_commands() {
   auto& net = x.net;
   auto& rng = x.rng;
   Inputs in;
-  uint64_t done = 0, sp_rows = 0, acc_rows = 0, errors = 0, aborted = 0;
-  unsigned abort_left = 0;
-  while (done < 150 && x.c < 400000) {
+  uint64_t sp_rows = 0, acc_rows = 0;
+  while (x.done < 150 && x.c < 400000) {
     in.win_we = x.c < 1;
     in.win_idx = 0;
     in.win_base = 0x1000;
@@ -167,8 +183,7 @@ void lockstep_random_commands() {
     in.done_ready = rng() % 2;
     in.sp_ready = rng() % 4 != 0;
     in.acc_ready = rng() % 4 != 0;
-    in.abort = abort_left > 0;
-    if (abort_left > 0) --abort_left;
+    in.abort = x.abort();
     apply(rtl.top(), in);
     apply(net.top(), in);
     x.drive();
@@ -179,26 +194,17 @@ void lockstep_random_commands() {
     tb::axi_sample_r(net.top(), x.bus_n);
     ASSERT_TRUE(x.same(outputs(rtl.top(), x.bus_r), outputs(net.top(), x.bus_n), kOutNames));
     if (in.valid && rtl->cmd_ready_o) in.valid = false;
-    if (rtl->done_valid_o && in.done_ready) {
-      ++done;
-      errors += rtl->done_status_o != 0 && rtl->done_status_o != 7;  // refused or failed
-      aborted += rtl->done_status_o == 7;
-      // A failure (not an abort) stops the queue: abort for a while (a command offered
-      // meanwhile is still taken, as ts_ctrl hands over one already issued).
-      if (rtl->done_status_o != 0 && rtl->done_status_o != 7) {
-        abort_left = 8 + unsigned(rng() % 24);
-      }
-    }
+    if (rtl->done_valid_o && in.done_ready) x.completed(rtl->done_status_o);
     sp_rows += rtl->sp_valid_o && in.sp_ready;
     acc_rows += rtl->acc_valid_o && in.acc_ready;
     x.edge();
   }
-  EXPECT_EQ(done, 150u);
+  EXPECT_EQ(x.done, 150u);
   EXPECT_GT(sp_rows, 500u);
   EXPECT_GT(acc_rows, 100u);
-  EXPECT_GT(errors, 0u) << "no refused or failed command: error paths not compared";
-  EXPECT_LT(errors, 100u);
-  EXPECT_GT(aborted, 0u) << "no LOAD was aborted: abort paths not compared";
+  EXPECT_GT(x.errors, 0u) << "no refused or failed command: error paths not compared";
+  EXPECT_LT(x.errors, 100u);
+  EXPECT_GT(x.aborted, 0u) << "no LOAD was aborted: abort paths not compared";
   ::testing::Test::RecordProperty("cycles", std::to_string(x.c));
 }
 
@@ -281,9 +287,8 @@ TEST(LsuNetlist, StoreTwoDmasLockstepRandomCommands) {
     for (auto& b : row) b = uint8_t(rng());
   StInputs in;
   in.rsp.assign(16, 0);
-  uint64_t done = 0, beats = 0, errors = 0, aborted = 0, two = 0;
-  unsigned abort_left = 0;
-  while (done < 150 && x.c < 400000) {
+  uint64_t beats = 0, two = 0;
+  while (x.done < 150 && x.c < 400000) {
     in.win_we = x.c < 1;
     in.win_base = 0x1000;
     in.win_last = 0x3fff;
@@ -304,8 +309,7 @@ TEST(LsuNetlist, StoreTwoDmasLockstepRandomCommands) {
     }
     in.done_ready = rng() % 2;
     in.acc_ready = rng() % 4 != 0;
-    in.abort = abort_left > 0;
-    if (abort_left > 0) --abort_left;
+    in.abort = x.abort();
     x.drive();
     apply_st(rtl.top(), in, x.bus_r);
     apply_st(net.top(), in, x.bus_n);
@@ -316,28 +320,19 @@ TEST(LsuNetlist, StoreTwoDmasLockstepRandomCommands) {
     const bool fire = in.valid && rtl->cmd_ready_o;
     if (fire) in.valid = false;
     two += rtl->busy_o && fire;  // taken while the unit was busy with another
-    if (rtl->done_valid_o && in.done_ready) {
-      ++done;
-      errors += rtl->done_status_o != 0 && rtl->done_status_o != 7;  // refused or failed
-      aborted += rtl->done_status_o == 7;
-      // A failure (not an abort) stops the queue: abort for a while (a command offered
-      // meanwhile is still taken, as ts_ctrl hands over one already issued).
-      if (rtl->done_status_o != 0 && rtl->done_status_o != 7) {
-        abort_left = 8 + unsigned(rng() % 24);
-      }
-    }
+    if (rtl->done_valid_o && in.done_ready) x.completed(rtl->done_status_o);
     beats += x.bus_r.w_valid && x.bus_r.w_ready;
     // The accumulator answers an accepted read in the next cycle.
     in.rsp_valid = rtl->acc_r_valid_o && in.acc_ready;
     if (in.rsp_valid) in.rsp = acc[rtl->acc_r_addr_o % 64];
     x.edge();
   }
-  EXPECT_EQ(done, 150u);
+  EXPECT_EQ(x.done, 150u);
   EXPECT_GT(beats, 1000u);
   EXPECT_GT(two, 10u) << "STOREs never overlapped";
-  EXPECT_GT(errors, 0u) << "no refused or failed command: error paths not compared";
-  EXPECT_LT(errors, 100u);
-  EXPECT_GT(aborted, 0u) << "no STORE was aborted: abort paths not compared";
+  EXPECT_GT(x.errors, 0u) << "no refused or failed command: error paths not compared";
+  EXPECT_LT(x.errors, 100u);
+  EXPECT_GT(x.aborted, 0u) << "no STORE was aborted: abort paths not compared";
   ::testing::Test::RecordProperty("cycles", std::to_string(x.c));
 }
 

@@ -398,15 +398,19 @@ class ChipLoadPipe : public ChipErrors {
     l.sram_addr = acc;
     return l;
   }
-  // Raw STORE of accumulator rows [acc, acc + kRows) to kOut, read back.
-  std::vector<uint8_t> acc_rows(uint32_t acc) {
+  // Raw STORE of accumulator rows [acc, acc + kRows) to dst.
+  isa::Words store_to(uint32_t dst, uint32_t acc) const {
     isa::StoreCmd s;
-    s.dram_addr = kOut;
+    s.dram_addr = dst;
     s.stride = row_bytes();
     s.rows = kRows;
     s.cols = uint16_t(dim_);
     s.acc_addr = acc;
-    run_commands(*dev_, {s.encode()});
+    return s.encode();
+  }
+  // Accumulator rows [acc, acc + kRows) stored to kOut, read back.
+  std::vector<uint8_t> acc_rows(uint32_t acc) {
+    run_commands(*dev_, {store_to(kOut, acc)});
     EXPECT_EQ(dev_->csr_read(kErrCode), 0u);
     return dev_->mem_read(kOut, size_t(kRows) * row_bytes());
   }
@@ -475,16 +479,6 @@ class ChipStorePipe : public ChipLoadPipe {
   }
   static constexpr uint32_t kDst1 = 0x1007'0000, kDst2 = 0x1007'1000;
   uint32_t dst_bytes() const { return kRows * row_bytes(); }
-  // Raw STORE of accumulator rows [acc, acc + kRows) to dst.
-  isa::Words store_to(uint32_t dst, uint32_t acc) const {
-    isa::StoreCmd s;
-    s.dram_addr = dst;
-    s.stride = row_bytes();
-    s.rows = kRows;
-    s.cols = uint16_t(dim_);
-    s.acc_addr = acc;
-    return s.encode();
-  }
   // Host bytes of [dst - 256, dst + dst_bytes() + 256): background outside [dst, dst +
   // dst_bytes()); inside it, `whole` ? exactly pattern A : background or pattern A per byte,
   // with the bytes of the failed burst [hole, hole + row_bytes()) background.

@@ -589,7 +589,7 @@ module ts_ctrl #(
   logic is_aw, aw_excl_ok, aw_hold, is_vec;
   assign is_aw      = (q_data[CmdW +: 8] == ts_isa_pkg::OpAdamw);
   assign is_vec     = (q_data[CmdW +: 8] == ts_isa_pkg::OpVec);
-  assign aw_excl_ok = (qs_q[0] == QIdle) && !l_any && (qs_q[2] == QIdle) && !s_any;
+  assign aw_excl_ok = (qs_q[0] == QIdle) && !fl_any[0] && (qs_q[2] == QIdle) && !fl_any[2];
   assign aw_hold    = is_aw && (qs_q[1] != QIdle);
 
   // GEMMs in flight (docs/isa.md "Overlap in the execute queue"): a GEMM leaves the queue
@@ -597,7 +597,7 @@ module ts_ctrl #(
   // are in flight (the execute unit takes the next GEMM while the previous one drains, and
   // completes them in order); the VEC commands behind them may start if they push no token
   // and touch no SRAM row a GEMM in flight reads or writes; any other command waits.
-  // Two slots, g_hd_q the oldest; a GEMM completing after the queue stopped gives nothing.
+  // A GEMM completing after the queue stopped gives nothing.
   //
   // LOADs in flight (docs/isa.md "Overlap in the load queue"): likewise a LOAD leaves the
   // queue once the load unit has taken it and gives its token when it completes; up to two
@@ -605,56 +605,43 @@ module ts_ctrl #(
   // LOADs in flight without further SRAM writes, and their completions give nothing.
   //
   // STOREs in flight (docs/isa.md "Overlap in the store queue"): the same, with st_abort_o.
-  logic          l_start, l_done, l_ok, l_ovf, l_two, l_any, l_give_hd, l_fin;
-  logic [15:0]   l_idx_hd;
-  logic [1:0]    unused_l_valid;
-  logic [2*17-1:0] unused_l_data;
+  // In-flight slots per queue (0 LOAD, 1 GEMM, 2 STORE): started when the unit takes the
+  // command, finished by the unit's completion; fl_done: a completion that reports (the
+  // queue had not stopped), fl_ok: and pushes its tokens.
+  logic [2:0]       fl_start, fl_fin, fl_done, fl_ok, fl_ovf, fl_any, fl_two;
+  logic [2:0][3:0]  fl_give;     // the oldest command's token pushes
+  logic [2:0][15:0] fl_idx;      // and its ring index
+  logic [2:0][3:0]  fl_status;   // its unit's completion status (15: matrix unit error)
+  logic [2:0][31:0] fl_addr;     // and the failing address
+  logic [1:0][1:0]  unused_ls_valid;
+  logic [1:0][2*20-1:0] unused_ls_data;
 
-  assign l_fin = l_any && ld_done_valid_i;
+  assign fl_fin    = fl_any & {st_done_valid_i, ex_done_valid_i, ld_done_valid_i};
+  assign fl_status = {st_done_status_i, ex_done_err_i ? 4'd15 : 4'd0, ld_done_status_i};
+  assign fl_addr   = {st_done_addr_i, 32'd0, ld_done_addr_i};
 
-  ts_inflight #(.W(17)) u_l_slots (
-    .clk_i  (clk_i),
-    .rst_ni (rst_ni),
-    .start_i(l_start),
-    .data_i ({q_idx[0], give[0][0]}),
-    .done_i (l_fin),
-    .valid_o(unused_l_valid),
-    .data_o (unused_l_data),
-    .head_o ({l_idx_hd, l_give_hd}),
-    .any_o  (l_any),
-    .two_o  (l_two)
-  );
-
-  logic          s_start, s_done, s_ok, s_ovf, s_two, s_any, s_give_hd, s_fin;
-  logic [15:0]   s_idx_hd;
-  logic [1:0]    unused_s_valid;
-  logic [2*17-1:0] unused_s_data;
-
-  assign s_fin = s_any && st_done_valid_i;
-
-  ts_inflight #(.W(17)) u_s_slots (
-    .clk_i  (clk_i),
-    .rst_ni (rst_ni),
-    .start_i(s_start),
-    .data_i ({q_idx[2], give[2][3]}),
-    .done_i (s_fin),
-    .valid_o(unused_s_valid),
-    .data_o (unused_s_data),
-    .head_o ({s_idx_hd, s_give_hd}),
-    .any_o  (s_any),
-    .two_o  (s_two)
-  );
+  for (genvar q = 0; q < 3; q += 2) begin : g_ls_slots
+    ts_inflight #(.W(20)) u_slots (
+      .clk_i  (clk_i),
+      .rst_ni (rst_ni),
+      .start_i(fl_start[q]),
+      .data_i ({q_idx[q], give[q]}),
+      .done_i (fl_fin[q]),
+      .valid_o(unused_ls_valid[q/2]),
+      .data_o (unused_ls_data[q/2]),
+      .head_o ({fl_idx[q], fl_give[q]}),
+      .any_o  (fl_any[q]),
+      .two_o  (fl_two[q])
+    );
+  end
 
   localparam int unsigned GW = 6 * RW + 20;
-  logic          g_start, g_done, g_ok, g_ovf, g_two, g_any, g_fin;
   logic [1:0]    g_v;
   // Per slot: {A, B (scratchpad), C (accumulator) as {end, base}, ring index, tokens given}.
   logic [2*GW-1:0] g_data;
   logic [6*RW-1:0] unused_g_rng_hd;
   logic          unused_g_slots;
   assign unused_g_slots = ^{g_data[0 +: 20], g_data[GW +: 20]};
-  logic [3:0]    g_give_hd;
-  logic [15:0]   g_idx_hd;
   logic [1:0]    x_hz;
   logic          x_dst_acc, x_dst_sp, x_hazard, x_can, is_gemm;
 
@@ -682,21 +669,20 @@ module ts_ctrl #(
   end
   assign x_hazard  = (x_hz != 2'b00);
   assign is_gemm   = !is_aw && !is_vec;
-  assign g_fin     = g_any && ex_done_valid_i;
-  assign x_can     = !g_any || (is_gemm && !g_two) ||
+  assign x_can     = !fl_any[1] || (is_gemm && !fl_two[1]) ||
                      (is_vec && give[1] == 4'd0 && !x_hazard);
 
   ts_inflight #(.W(GW)) u_g_slots (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .start_i(g_start),
+    .start_i(fl_start[1]),
     .data_i ({x_rng[0 +: 6*RW], q_idx[1], give[1]}),
-    .done_i (g_fin),
+    .done_i (fl_fin[1]),
     .valid_o(g_v),
     .data_o (g_data),
-    .head_o ({unused_g_rng_hd, g_idx_hd, g_give_hd}),
-    .any_o  (g_any),
-    .two_o  (g_two)
+    .head_o ({unused_g_rng_hd, fl_idx[1], fl_give[1]}),
+    .any_o  (fl_any[1]),
+    .two_o  (fl_two[1])
   );
 
   assign issue_ready = {st_ready_i,
@@ -726,23 +712,15 @@ module ts_ctrl #(
     q_ok      = '0;
     q_ovf     = '0;
     taken     = '0;
-    g_start   = 1'b0;
-    g_done    = 1'b0;
-    g_ok      = 1'b0;
-    g_ovf     = 1'b0;
-    l_start   = 1'b0;
-    l_done    = 1'b0;
-    l_ok      = 1'b0;
-    l_ovf     = 1'b0;
-    s_start   = 1'b0;
-    s_done    = 1'b0;
-    s_ok      = 1'b0;
-    s_ovf     = 1'b0;
+    fl_start  = '0;
+    fl_done   = '0;
+    fl_ok     = '0;
+    fl_ovf    = '0;
     for (int unsigned q = 0; q < 3; q++) begin
       unique case (qs_q[q])
         QIdle: begin
           if (!q_empty[q] && !stopped_q[q] && !quiesce_i && !(q != 1 && aw_hold) &&
-              (q != 1 || x_can) && (q != 0 || !l_two) && (q != 2 || !s_two)) begin
+              (q == 1 ? x_can : !fl_two[q])) begin
             // Tokens are taken only if all are there and no other queue takes the same
             // counter this cycle (a counter has one popper, so this never conflicts).
             if ((need[q] & ~avail) == 0 && (need[q] & taken) == 0) begin
@@ -756,18 +734,10 @@ module ts_ctrl #(
         end
         QIssue: begin
           if (issue_ready[q]) begin
-            if (q == 1 && !is_aw && !is_vec) begin  // a GEMM goes in flight
-              g_start  = 1'b1;
-              q_pop[q] = 1'b1;
-              qs_d[q]  = QIdle;
-            end else if (q == 0) begin              // a LOAD goes in flight
-              l_start  = 1'b1;
-              q_pop[q] = 1'b1;
-              qs_d[q]  = QIdle;
-            end else if (q == 2) begin              // a STORE goes in flight
-              s_start  = 1'b1;
-              q_pop[q] = 1'b1;
-              qs_d[q]  = QIdle;
+            if (q != 1 || is_gemm) begin  // a LOAD, GEMM or STORE goes in flight
+              fl_start[q] = 1'b1;
+              q_pop[q]    = 1'b1;
+              qs_d[q]     = QIdle;
             end else begin
               qs_d[q] = QRun;
             end
@@ -793,56 +763,20 @@ module ts_ctrl #(
         default: qs_d[q] = QIdle;
       endcase
     end
-    // The oldest GEMM in flight completes (a VEC completing in the same cycle pushes
-    // nothing). One completing after the queue stopped neither pushes nor reports.
-    if (g_fin) begin
-      if (stopped_q[1]) begin
-        g_done = 1'b0;
-      end else if (ex_done_err_i) begin
-        g_done       = 1'b1;
-        stopped_d[1] = 1'b1;
-      end else if ((g_give_hd & full_tok) != 4'd0) begin
-        g_done       = 1'b1;
-        g_ovf        = 1'b1;
-        stopped_d[1] = 1'b1;
-      end else begin
-        g_done   = 1'b1;
-        g_ok     = 1'b1;
-        tok_push = tok_push | g_give_hd;
-      end
-    end
-    // The oldest LOAD in flight completes, the same way.
-    if (l_fin) begin
-      if (stopped_q[0]) begin
-        l_done = 1'b0;
-      end else if (ld_done_status_i != 4'd0) begin
-        l_done       = 1'b1;
-        stopped_d[0] = 1'b1;
-      end else if (l_give_hd && full_tok[0]) begin
-        l_done       = 1'b1;
-        l_ovf        = 1'b1;
-        stopped_d[0] = 1'b1;
-      end else begin
-        l_done      = 1'b1;
-        l_ok        = 1'b1;
-        tok_push[0] = tok_push[0] | l_give_hd;
-      end
-    end
-    // The oldest STORE in flight completes, the same way (it pushes S->E).
-    if (s_fin) begin
-      if (stopped_q[2]) begin
-        s_done = 1'b0;
-      end else if (st_done_status_i != 4'd0) begin
-        s_done       = 1'b1;
-        stopped_d[2] = 1'b1;
-      end else if (s_give_hd && full_tok[3]) begin
-        s_done       = 1'b1;
-        s_ovf        = 1'b1;
-        stopped_d[2] = 1'b1;
-      end else begin
-        s_done      = 1'b1;
-        s_ok        = 1'b1;
-        tok_push[3] = tok_push[3] | s_give_hd;
+    // The oldest command in flight completes (a VEC completing in the same cycle as a GEMM
+    // pushes nothing). One completing after its queue stopped neither pushes nor reports.
+    for (int unsigned q = 0; q < 3; q++) begin
+      if (fl_fin[q] && !stopped_q[q]) begin
+        fl_done[q] = 1'b1;
+        if (fl_status[q] != 4'd0) begin
+          stopped_d[q] = 1'b1;
+        end else if ((fl_give[q] & full_tok) != 4'd0) begin
+          fl_ovf[q]    = 1'b1;
+          stopped_d[q] = 1'b1;
+        end else begin
+          fl_ok[q] = 1'b1;
+          tok_push = tok_push | fl_give[q];
+        end
       end
     end
     // Token counters (a counter has one pusher, so per-queue checks cover every push).
@@ -870,7 +804,7 @@ module ts_ctrl #(
   assign ld_rows_o       = lc[111:96];
   assign ld_bytes_o      = lc[127:112];
   assign ld_sram_addr_o  = lc[159:128];
-  assign ld_done_ready_o = l_any;
+  assign ld_done_ready_o = fl_any[0];
   assign ld_abort_o      = stopped_q[0];
 
   assign ex_valid_o      = (qs_q[1] == QIssue) && !is_aw && !is_vec;
@@ -893,7 +827,7 @@ module ts_ctrl #(
   assign ex_a_stride_o   = SpAw'(ec[207:192]);
   assign ex_b_stride_o   = SpAw'(ec[223:208]);
   assign ex_c_stride_o   = AccAw'(ec[239:224]);
-  assign ex_done_ready_o = g_any;
+  assign ex_done_ready_o = fl_any[1];
 
   assign st_valid_o      = (qs_q[2] == QIssue);
   assign st_format_o     = sc[13:12];
@@ -905,10 +839,23 @@ module ts_ctrl #(
   assign st_mult_o       = sc[191:160];
   assign st_shift_o      = sc[197:192];
   assign st_zp_o         = sc[207:200];
-  assign st_done_ready_o = s_any;
+  assign st_done_ready_o = fl_any[2];
   assign st_abort_o      = stopped_q[2];
 
   // ------------------------------------------------------------------ errors
+  // A unit's completion status as an error code (ovf: a token push would have overflowed).
+  function automatic logic [7:0] err_code(input logic ovf, input logic [3:0] status);
+    if (ovf) begin
+      err_code = ts_isa_pkg::ErrToken;
+    end else begin
+      unique case (status)
+        4'd1, 4'd2: err_code = ts_isa_pkg::ErrWindow;
+        4'd15:      err_code = ts_isa_pkg::ErrMmu;
+        default:    err_code = ts_isa_pkg::ErrBus;
+      endcase
+    end
+  endfunction
+
   always_comb begin
     e_valid = 1'b0;
     e_code  = '0;
@@ -932,27 +879,17 @@ module ts_ctrl #(
       e_code  = (static_err != 0) ? static_err : rc_fail ? ts_isa_pkg::ErrSram : late_err;
       e_unit  = ts_isa_pkg::UnitFetch;
       e_cmd   = di_q;
-    end else if (g_done && !g_ok) begin
+    end else if ((fl_done & ~fl_ok) != 3'b000) begin
+      // A failing completion in flight: the GEMM's first, then the LOAD's, the STORE's.
+      for (int unsigned k = 0; k < 3; k++) begin
+        if (fl_done[(k + 2) % 3] && !fl_ok[(k + 2) % 3]) begin
+          e_unit = ts_isa_pkg::UnitLoad + 4'((k + 2) % 3);
+          e_cmd  = fl_idx[(k + 2) % 3];
+          e_addr = fl_addr[(k + 2) % 3];
+          e_code = err_code(fl_ovf[(k + 2) % 3], fl_status[(k + 2) % 3]);
+        end
+      end
       e_valid = 1'b1;
-      e_unit  = ts_isa_pkg::UnitExec;
-      e_cmd   = g_idx_hd;
-      e_code  = g_ovf ? ts_isa_pkg::ErrToken : ts_isa_pkg::ErrMmu;
-    end else if (l_done && !l_ok) begin
-      e_valid = 1'b1;
-      e_unit  = ts_isa_pkg::UnitLoad;
-      e_cmd   = l_idx_hd;
-      e_addr  = ld_done_addr_i;
-      e_code  = l_ovf ? ts_isa_pkg::ErrToken :
-                (ld_done_status_i == 4'd1 || ld_done_status_i == 4'd2) ? ts_isa_pkg::ErrWindow :
-                ts_isa_pkg::ErrBus;
-    end else if (s_done && !s_ok) begin
-      e_valid = 1'b1;
-      e_unit  = ts_isa_pkg::UnitStore;
-      e_cmd   = s_idx_hd;
-      e_addr  = st_done_addr_i;
-      e_code  = s_ovf ? ts_isa_pkg::ErrToken :
-                (st_done_status_i == 4'd1 || st_done_status_i == 4'd2) ? ts_isa_pkg::ErrWindow :
-                ts_isa_pkg::ErrBus;
     end else begin
       for (int q = 2; q >= 0; q--) begin
         if (q_done[q] && !q_ok[q]) begin
@@ -960,27 +897,19 @@ module ts_ctrl #(
           e_unit  = ts_isa_pkg::UnitLoad + 4'(q);
           e_cmd   = q_idx[q];
           e_addr  = q_addr[q];
-          if (q_ovf[q]) begin
-            e_code = ts_isa_pkg::ErrToken;
-          end else begin
-            unique case (q_status[q])
-              4'd1, 4'd2: e_code = ts_isa_pkg::ErrWindow;
-              4'd15:      e_code = ts_isa_pkg::ErrMmu;
-              default:    e_code = ts_isa_pkg::ErrBus;
-            endcase
-          end
+          e_code  = err_code(q_ovf[q], q_status[q]);
         end
       end
     end
   end
 
   // ------------------------------------------------------------------ status, IRQ
-  logic busy;
+  logic busy;  // (qs_q: a stopped queue may still be issuing)
   assign busy = fetch_busy || (dec_q != DecIdle) || (f_valid && !dec_stopped_q) ||
-                ((q_empty | stopped_q) != 3'b111) || (units_busy_i != 3'b000) || l_any || s_any ||
-                (qs_q != {QIdle, QIdle, QIdle});  // a stopped queue may still be issuing
+                ((q_empty | stopped_q) != 3'b111) || (units_busy_i != 3'b000) ||
+                fl_any[0] || fl_any[2] || (qs_q != {QIdle, QIdle, QIdle});
   assign quiet_o = (qs_q == {QIdle, QIdle, QIdle}) && !fetch_busy && (units_busy_i == 3'b000) &&
-                   !l_any && !s_any;
+                   !fl_any[0] && !fl_any[2];
   assign irq_o = (done_q && irq_done_en_q) || ((err_code_q != 0) && irq_err_en_q);
 
   // ------------------------------------------------------------------ perf counters
@@ -990,11 +919,11 @@ module ts_ctrl #(
     perf_inc[ts_isa_pkg::PerfCycles*64 +: 64] = 64'd1;
     perf_inc[ts_isa_pkg::PerfBusy*64 +: 64] = 64'(busy);
     perf_inc[ts_isa_pkg::PerfFetched*64 +: 64] = 64'(q_push != 0);
-    perf_inc[ts_isa_pkg::PerfLoadBusy*64 +: 64] = 64'(qs_q[0] != QIdle || l_any);
+    perf_inc[ts_isa_pkg::PerfLoadBusy*64 +: 64] = 64'(qs_q[0] != QIdle || fl_any[0]);
     perf_inc[ts_isa_pkg::PerfLoadWait*64 +: 64] = 64'(q_wait[0]);
-    perf_inc[ts_isa_pkg::PerfExecBusy*64 +: 64] = 64'(qs_q[1] != QIdle || g_any);
+    perf_inc[ts_isa_pkg::PerfExecBusy*64 +: 64] = 64'(qs_q[1] != QIdle || fl_any[1]);
     perf_inc[ts_isa_pkg::PerfExecWait*64 +: 64] = 64'(q_wait[1]);
-    perf_inc[ts_isa_pkg::PerfStoreBusy*64 +: 64] = 64'(qs_q[2] != QIdle || s_any);
+    perf_inc[ts_isa_pkg::PerfStoreBusy*64 +: 64] = 64'(qs_q[2] != QIdle || fl_any[2]);
     perf_inc[ts_isa_pkg::PerfStoreWait*64 +: 64] = 64'(q_wait[2]);
     perf_inc[ts_isa_pkg::PerfMmuActive*64 +: 64] = 64'(mmu_row_i);
     perf_inc[ts_isa_pkg::PerfMacs*64 +: 64] = 64'(macs_i);
@@ -1214,13 +1143,13 @@ module ts_ctrl #(
     ts_isa_pkg::DtypeInt8 == ts_mmu_pkg::DtInt8,
     "units must be consecutive in queue order; GEMM dtypes go to the matrix unit unchanged")
   `TS_ASSERT(a_no_pop_underflow, (tok_pop & ~avail) == 0, clk_i, rst_ni, "token underflow")
-  `TS_ASSERT(a_one_pusher, !(g_done && q_done[1] && (give[1] & g_give_hd) != 0), clk_i, rst_ni,
+  `TS_ASSERT(a_one_pusher, !(fl_done[1] && q_done[1] && (give[1] & fl_give[1]) != 0), clk_i, rst_ni,
              "two execute commands push one counter in one cycle")
-  `TS_ASSERT(a_gemm_done_in_flight, !ex_done_valid_i || g_any, clk_i, rst_ni,
+  `TS_ASSERT(a_gemm_done_in_flight, !ex_done_valid_i || fl_any[1], clk_i, rst_ni,
              "a GEMM completion without a GEMM in flight")
-  `TS_ASSERT(a_load_done_in_flight, !ld_done_valid_i || l_any, clk_i, rst_ni,
+  `TS_ASSERT(a_load_done_in_flight, !ld_done_valid_i || fl_any[0], clk_i, rst_ni,
              "a LOAD completion without a LOAD in flight")
-  `TS_ASSERT(a_store_done_in_flight, !st_done_valid_i || s_any, clk_i, rst_ni,
+  `TS_ASSERT(a_store_done_in_flight, !st_done_valid_i || fl_any[2], clk_i, rst_ni,
              "a STORE completion without a STORE in flight")
 
 endmodule

@@ -130,6 +130,14 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
       throw std::invalid_argument("plan_gemm: scratchpad too small");
     }
   }
+  // Even blocks when K is short (a block's raw STORE takes at least a quarter of its
+  // GEMM's cycles, 4 D^2 / (bus_bytes K)): as many blocks as these sizes make, each about
+  // the same size in Dim multiples. 192 columns are then two blocks of 96, not 128 and 64,
+  // whose small second block would leave the first one's STORE exposed.
+  if (16 * uint64_t(D) * D >= uint64_t(cfg.bus_bytes) * s.k) {
+    p.bn = round_up(isa::ceil_div(s.n, isa::ceil_div(s.n, p.bn)), D);
+    p.bm = std::min(p.bm, round_up(isa::ceil_div(s.m, isa::ceil_div(s.m, p.bm)), D));
+  }
   // Ramp (at the end, once the first block's size is known): doubling from 2 Dim here.
   p.kb_first = std::min(p.kb, 2 * D);
   // B panel mode when a whole K x bn panel of B (two when there are several column
@@ -192,40 +200,52 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
   // while the array accumulates into the other; within one half the array comes first).
   p.acc_slots = std::min<uint32_t>(16, 2 * ((cfg.acc_rows / 2) / p.acc_slot_rows));
   // Ramp: the first block's first group is small so that the array starts after a short
-  // load; each next one is the largest that the loads can bring in (issued right after the
-  // previous group's loads) before the array has finished the groups already there. Model,
-  // per K element of the first block (cm x cn): its loads write slot_rows / kg scratchpad
-  // rows, at about 0.85 rows a cycle beside a running GEMM (bank conflicts); the array takes
-  // cm * ceil(cn / D) / D cycles. With two LOADs in flight the memory latency is paid once,
-  // before the first group. Blocks whose loads take longer than their GEMMs keep the
-  // doubling. (Group boundaries stay Dim multiples, so a B^T panel's size is unchanged.)
-  const uint32_t cn0 = std::min(p.bn, round_up(s.n, D));
-  const uint32_t cm0 = p.panels ? p.m_blocks(s.m, isa::ceil_div(s.n, p.bn) == 1)[0]
-                                : std::min(p.bm, s.m);
+  // load; each next one is the largest whose loads complete before the array has finished
+  // the groups already there, and twice the last when none does (the loads are then
+  // latency-bound: larger groups pay the latency over more rows). Model, for the first
+  // block (cm x cn): a group is two LOADs (A, B); with two in flight a LOAD is issued when
+  // the one two before it completes, and its rows arrive kLatency cycles later, after the
+  // previous LOAD's rows, at about 0.85 scratchpad rows a cycle beside a running GEMM (bank
+  // conflicts); the array takes cm * ceil(cn / D) / D cycles per K element. Blocks whose
+  // loads take longer than their GEMMs keep the doubling. (Group boundaries stay Dim
+  // multiples, so a B^T panel's size is unchanged.)
+  const std::vector<uint32_t> nb = p.panels ? p.n_blocks(s.n) : std::vector<uint32_t>{};
+  const uint32_t cn0 = p.panels ? nb[0] : std::min(p.bn, s.n);
+  const uint32_t cm0 = p.panels ? p.m_blocks(s.m, nb.size() == 1)[0] : std::min(p.bm, s.m);
   constexpr double kRowsPerCycle = 0.85;  // scratchpad rows a load writes beside a GEMM
-  auto rows = [&](uint32_t kg) {
-    const SlotRows r = slot_rows(D, s, cm0, cn0, kg);
-    return double(r.a + r.b);
-  };
+  constexpr double kLatency = 110;        // LOAD issue to first row (100-cycle memory)
   const double comp_per_k = double(std::max(cm0, D)) * isa::ceil_div(cn0, D) / D;
-  const bool ramp = cfg.load_dmas > 1 && rows(p.kb) / kRowsPerCycle < comp_per_k * p.kb;
+  struct Loads {
+    double last = 0, before = 0;  // completion of the last LOAD and of the one before it
+    double group(const SlotRows& r) {
+      for (const uint32_t rows : {r.a, r.b}) {
+        const double done = std::max(before + kLatency + rows, last + rows / kRowsPerCycle);
+        before = last;
+        last = done;
+      }
+      return last;
+    }
+  };
+  auto group_rows = [&](uint32_t kg) { return slot_rows(D, s, cm0, cn0, kg); };
+  const SlotRows full = group_rows(p.kb);
+  const bool ramp =
+      cfg.load_dmas > 1 && (full.a + full.b) / kRowsPerCycle < comp_per_k * p.kb;
   if (ramp) p.kb_first = std::min(p.kb, D);
   if (ramp && p.kb > p.kb_first) {
-    double loaded = rows(p.kb_first);                 // first group: uncontended
-    double computed = loaded + comp_per_k * p.kb_first;
+    Loads loads;
+    double computed = loads.group(group_rows(p.kb_first)) + comp_per_k * p.kb_first;
     uint32_t g = p.kb_first, sum = g;
     p.ramp.push_back(g);
     while (g < p.kb && sum < s.k && p.ramp.size() < 12) {
-      uint32_t next = D;
-      for (uint32_t c = p.kb; c > D; c -= D) {
-        if (loaded + rows(c) / kRowsPerCycle <= computed) {
-          next = c;
+      uint32_t next = std::min(p.kb, 2 * g);
+      for (uint32_t c = p.kb; c >= D; c -= D) {
+        Loads trial = loads;
+        if (trial.group(group_rows(c)) <= computed) {
+          next = std::max(c, g);  // never shrink
           break;
         }
       }
-      next = std::max(next, g);  // never shrink (a stalled ramp still makes progress)
-      loaded += rows(next) / kRowsPerCycle;
-      computed = std::max(computed, loaded) + comp_per_k * next;
+      computed = std::max(computed, loads.group(group_rows(next))) + comp_per_k * next;
       g = next;
       sum += g;
       p.ramp.push_back(g);

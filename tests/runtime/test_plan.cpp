@@ -96,6 +96,13 @@ TEST(Plan, DefaultUsesLargeBlocks) {
   // 64 x 64 blocks load twice as many bytes per MAC: the ramp grows more slowly.
   const GemmPlan q = plan_gemm(find_config("default"), {64, 64, 512, isa::Dtype::kFp16});
   EXPECT_EQ(q.k_groups(512, 0), (std::vector<uint32_t>{16, 16, 32, 48, 80, 128, 128, 64}));
+  // 32-row blocks (64 x 64 x 256, the M tail halved): each Dim group's two LOADs take
+  // longer than its GEMM (the memory latency is paid per LOAD), so the ramp doubles to 2 Dim
+  // at once and then grows as the loads get ahead (docs/runtime.md; the values follow the
+  // model by hand).
+  const GemmPlan l = plan_gemm(find_config("default"), {64, 64, 256, isa::Dtype::kFp16});
+  EXPECT_EQ(l.m_blocks(64, true), (std::vector<uint32_t>{32, 32}));
+  EXPECT_EQ(l.k_groups(256, 0), (std::vector<uint32_t>{16, 32, 32, 32, 32, 32, 32, 48}));
   // One LOAD at a time (fpga): the doubling ramp from 2 Dim.
   const GemmPlan f = plan_gemm(find_config("fpga"), {512, 512, 512, isa::Dtype::kFp16});
   EXPECT_TRUE(f.ramp.empty());
@@ -291,6 +298,23 @@ TEST(CommandStream, GemmStreamsValidate) {
       EXPECT_GE(gemms, 1u);
     }
   }
+}
+
+TEST(Plan, ShortKMakesBlocksEven) {
+  const ChipConfig& cfg = find_config("default");
+  // K = 64: a block's raw STORE is half its GEMM, so 192 columns are two blocks of 96 and
+  // 192 rows two blocks of 96 (not 128 + 64).
+  const GemmPlan p = plan_gemm(cfg, {192, 192, 64, isa::Dtype::kFp16});
+  EXPECT_EQ(p.bn, 96u);
+  EXPECT_EQ(p.bm, 96u);
+  // K = 512: the STOREs hide behind the GEMMs; the target sizes stay.
+  const GemmPlan q = plan_gemm(cfg, {192, 192, 512, isa::Dtype::kFp16});
+  EXPECT_EQ(q.bn, 128u);
+  EXPECT_EQ(q.bm, 128u);
+  // Sizes that already divide evenly do not change.
+  const GemmPlan r = plan_gemm(cfg, {256, 256, 64, isa::Dtype::kFp16});
+  EXPECT_EQ(r.bn, 128u);
+  EXPECT_EQ(r.bm, 128u);
 }
 
 }  // namespace

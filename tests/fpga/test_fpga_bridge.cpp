@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // ts_fpga_top ('tiny') through its UART pins: BridgeDevice over a bit-level simulated UART
 // runs the protocol's requests, refusals and wire errors, CSR and memory round trips, and
-// Runtime::gemm end to end against the golden model (gemm_case.hpp).
+// Runtime::gemm end to end against the golden model (gemm_case.hpp). Built twice: as
+// test_fpga on the RTL, and as test_fpga_netlist (TS_FPGA_NETLIST) on tb::FpgaLockstep, the
+// RTL and the Yosys netlist of ts_fpga_top's own logic side by side on the same stimulus.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -16,18 +18,26 @@
 #include <thread>
 #include <vector>
 
-#include "Vts_fpga_top.h"
 #include "gemm_case.hpp"
 #include "tessera/bridge_device.hpp"
 #include "tessera/isa.hpp"
 #include "tessera/runtime.hpp"
 #include "test_util.hpp"
 #include "uart_sim.hpp"
+#ifdef TS_FPGA_NETLIST
+#include "fpga_lockstep.hpp"
+#else
+#include "Vts_fpga_top.h"
+#endif
 
 namespace tessera {
 namespace {
 
+#ifdef TS_FPGA_NETLIST
+using Uart = tb::SimUart<tb::FpgaLockstep>;
+#else
 using Uart = tb::SimUart<Vts_fpga_top>;
+#endif
 constexpr uint32_t kRamBase = 0x1000'0000u;
 constexpr uint32_t kRamBytes = 16384;
 

@@ -700,6 +700,14 @@ module ts_ctrl #(
   assign q_addr[1]   = is_aw ? aw_done_addr_i : '0;
   assign q_addr[2]   = st_done_addr_i;
 
+  // A completion with its unit's status: {ok, ovf}. ok: it pushes its tokens; otherwise the
+  // queue stops, on an error status or (ovf) when a push would overflow a counter (then
+  // none of its pushes happen).
+  function automatic logic [1:0] completion(input logic [3:0] status, input logic [3:0] gives,
+                                            input logic [3:0] full);
+    completion = (status != 4'd0) ? 2'b00 : ((gives & full) != 4'd0) ? 2'b01 : 2'b10;
+  endfunction
+
   always_comb begin
     logic [3:0] taken;
     qs_d      = qs_q;
@@ -748,16 +756,9 @@ module ts_ctrl #(
             q_done[q] = 1'b1;
             q_pop[q]  = 1'b1;
             qs_d[q]   = QIdle;
-            if (q_status[q] != 4'd0) begin
-              stopped_d[q] = 1'b1;
-            end else if ((give[q] & full_tok) != 4'd0) begin
-              // A push would overflow a counter: none of its pushes, the queue stops.
-              q_ovf[q]     = 1'b1;
-              stopped_d[q] = 1'b1;
-            end else begin
-              q_ok[q]  = 1'b1;
-              tok_push = tok_push | give[q];
-            end
+            {q_ok[q], q_ovf[q]} = completion(q_status[q], give[q], full_tok);
+            stopped_d[q] = stopped_d[q] | !q_ok[q];
+            tok_push     = tok_push | (q_ok[q] ? give[q] : 4'd0);
           end
         end
         default: qs_d[q] = QIdle;
@@ -768,15 +769,9 @@ module ts_ctrl #(
     for (int unsigned q = 0; q < 3; q++) begin
       if (fl_fin[q] && !stopped_q[q]) begin
         fl_done[q] = 1'b1;
-        if (fl_status[q] != 4'd0) begin
-          stopped_d[q] = 1'b1;
-        end else if ((fl_give[q] & full_tok) != 4'd0) begin
-          fl_ovf[q]    = 1'b1;
-          stopped_d[q] = 1'b1;
-        end else begin
-          fl_ok[q] = 1'b1;
-          tok_push = tok_push | fl_give[q];
-        end
+        {fl_ok[q], fl_ovf[q]} = completion(fl_status[q], fl_give[q], full_tok);
+        stopped_d[q] = stopped_d[q] | !fl_ok[q];
+        tok_push     = tok_push | (fl_ok[q] ? fl_give[q] : 4'd0);
       end
     end
     // Token counters (a counter has one pusher, so per-queue checks cover every push).

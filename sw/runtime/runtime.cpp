@@ -204,32 +204,52 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
   // the groups already there, and twice the last when none does (the loads are then
   // latency-bound: larger groups pay the latency over more rows). Model, for the first
   // block (cm x cn): a group is two LOADs (A, B); with two in flight a LOAD is issued when
-  // the one two before it completes, and its rows arrive kLatency cycles later, after the
-  // previous LOAD's rows, at about 0.85 scratchpad rows a cycle beside a running GEMM (bank
-  // conflicts); the array takes cm * ceil(cn / D) / D cycles per K element. Blocks whose
-  // loads take longer than their GEMMs keep the doubling. (Group boundaries stay Dim
-  // multiples, so a B^T panel's size is unchanged.)
+  // the one two before it completes; its data start kLatency cycles after its issue and
+  // after the previous LOAD's data, and take the longer of its scratchpad rows at 0.85 a
+  // cycle (bank conflicts beside a running GEMM) and its bursts at 1.6 cycles each (one
+  // burst per host row, short rows are slower than their beats; both measured in FST
+  // traces at 100-cycle memory latency). The array takes cm * ceil(cn / D) / D cycles per
+  // K element. Blocks whose loads take longer than their GEMMs keep the doubling. (Group
+  // boundaries stay Dim multiples, so a B^T panel's size is unchanged.)
   const std::vector<uint32_t> nb = p.panels ? p.n_blocks(s.n) : std::vector<uint32_t>{};
   const uint32_t cn0 = p.panels ? nb[0] : std::min(p.bn, s.n);
   const uint32_t cm0 = p.panels ? p.m_blocks(s.m, nb.size() == 1)[0] : std::min(p.bm, s.m);
-  constexpr double kRowsPerCycle = 0.85;  // scratchpad rows a load writes beside a GEMM
-  constexpr double kLatency = 110;        // LOAD issue to first row (100-cycle memory)
+  constexpr double kRowsPerCycle = 0.85;   // scratchpad rows a load writes beside a GEMM
+  constexpr double kCyclesPerBurst = 1.6;  // a LOAD's bursts (host rows) back to back
+  constexpr double kLatency = 105;         // LOAD issue to its first data (100-cycle memory)
   const double comp_per_k = double(std::max(cm0, D)) * isa::ceil_div(cn0, D) / D;
+  const uint32_t es = elem_bytes(s.dtype);
+  // Bursts of a LOAD of `rows` host rows of `bytes` each (at most 4 KiB a burst); rows that
+  // follow each other without a gap are sent as one (build_gemm's coalescing).
+  auto bursts = [](uint32_t rows, uint32_t bytes, bool contiguous) {
+    return contiguous ? std::ceil(double(rows) * bytes / 4096)
+                      : double(rows) * isa::ceil_div(bytes, 4096u);
+  };
+  struct GroupLoads {
+    double a, b;  // cycles of each LOAD's data
+  };
+  auto group_rows = [&](uint32_t kg) {
+    const SlotRows r = slot_rows(D, s, cm0, cn0, kg);
+    const double ba = s.a_trans ? bursts(kg, cm0 * es, cm0 == s.m)
+                                : bursts(cm0, kg * es, kg == s.k);
+    const double bb = s.b_trans ? bursts(cn0, kg * es, kg == s.k)
+                                : bursts(kg, cn0 * es, cn0 == s.n);
+    return GroupLoads{std::max(r.a / kRowsPerCycle, ba * kCyclesPerBurst),
+                      std::max(r.b / kRowsPerCycle, bb * kCyclesPerBurst)};
+  };
   struct Loads {
     double last = 0, before = 0;  // completion of the last LOAD and of the one before it
-    double group(const SlotRows& r) {
-      for (const uint32_t rows : {r.a, r.b}) {
-        const double done = std::max(before + kLatency + rows, last + rows / kRowsPerCycle);
+    double group(const GroupLoads& g) {
+      for (const double t : {g.a, g.b}) {
+        const double done = std::max(before + kLatency + t, last + t);
         before = last;
         last = done;
       }
       return last;
     }
   };
-  auto group_rows = [&](uint32_t kg) { return slot_rows(D, s, cm0, cn0, kg); };
-  const SlotRows full = group_rows(p.kb);
-  const bool ramp =
-      cfg.load_dmas > 1 && (full.a + full.b) / kRowsPerCycle < comp_per_k * p.kb;
+  const GroupLoads full = group_rows(p.kb);
+  const bool ramp = cfg.load_dmas > 1 && full.a + full.b < comp_per_k * p.kb;
   if (ramp) p.kb_first = std::min(p.kb, D);
   if (ramp && p.kb > p.kb_first) {
     Loads loads;

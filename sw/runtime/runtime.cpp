@@ -220,10 +220,13 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
   const double comp_per_k = double(std::max(cm0, D)) * isa::ceil_div(cn0, D) / D;
   const uint32_t es = elem_bytes(s.dtype);
   // Bursts of a LOAD of `rows` host rows of `bytes` each (at most 4 KiB a burst); rows that
-  // follow each other without a gap are sent as one (build_gemm's coalescing).
-  auto bursts = [](uint32_t rows, uint32_t bytes, bool contiguous) {
-    return contiguous ? std::ceil(double(rows) * bytes / 4096)
-                      : double(rows) * isa::ceil_div(bytes, 4096u);
+  // follow each other without a gap are sent as one when build_gemm's coalesce_load would
+  // merge them (whole scratchpad rows, at most 64 KiB in all).
+  auto bursts = [&](uint32_t rows, uint32_t bytes, bool contiguous) {
+    const bool merged = contiguous && rows > 1 && bytes % (D * es) == 0 &&
+                        uint64_t(rows) * bytes <= 0xffff;
+    return merged ? std::ceil(double(rows) * bytes / 4096)
+                  : double(rows) * isa::ceil_div(bytes, 4096u);
   };
   struct GroupLoads {
     double a, b;  // cycles of each LOAD's data

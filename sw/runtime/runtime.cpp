@@ -28,6 +28,14 @@ struct SlotRows {
   uint32_t a, b;
 };
 
+// Host rows that follow each other without a gap (stride = bytes per row) and fill whole
+// SRAM rows of `row_bytes` are sent as one long LOAD row (at most 64 KiB): build_gemm's
+// coalescing, and what the ramp model counts as one burst stream.
+bool rows_merge(uint32_t rows, uint32_t bytes, uint32_t stride, uint32_t row_bytes) {
+  return rows > 1 && stride == bytes && bytes % row_bytes == 0 &&
+         uint64_t(rows) * bytes <= 0xffff;
+}
+
 SlotRows slot_rows(uint32_t D, const GemmShape& s, uint32_t bm, uint32_t bn, uint32_t kb) {
   const uint32_t a = s.a_trans ? kb * isa::ceil_div(bm, D) : bm * isa::ceil_div(kb, D);
   const uint32_t b = s.b_trans ? bn * isa::ceil_div(kb, D) : kb * isa::ceil_div(bn, D);
@@ -219,24 +227,22 @@ GemmPlan plan_gemm(const ChipConfig& cfg, const GemmShape& s) {
   constexpr double kLatency = 105;         // LOAD issue to its first data (100-cycle memory)
   const double comp_per_k = double(std::max(cm0, D)) * isa::ceil_div(cn0, D) / D;
   const uint32_t es = elem_bytes(s.dtype);
-  // Bursts of a LOAD of `rows` host rows of `bytes` each (at most 4 KiB a burst); rows that
-  // follow each other without a gap are sent as one when build_gemm's coalesce_load would
-  // merge them (whole scratchpad rows, at most 64 KiB in all).
-  auto bursts = [&](uint32_t rows, uint32_t bytes, bool contiguous) {
-    const bool merged = contiguous && rows > 1 && bytes % (D * es) == 0 &&
-                        uint64_t(rows) * bytes <= 0xffff;
-    return merged ? std::ceil(double(rows) * bytes / 4096)
-                  : double(rows) * isa::ceil_div(bytes, 4096u);
+  // Bursts of a LOAD of `rows` host rows of `bytes` each, `stride` apart (at most 4 KiB a
+  // burst; merged rows as one stream, as build_gemm sends them).
+  auto bursts = [&](uint32_t rows, uint32_t bytes, uint64_t stride) {
+    return rows_merge(rows, bytes, uint32_t(std::min<uint64_t>(stride, UINT32_MAX)), D * es)
+               ? std::ceil(double(rows) * bytes / 4096)
+               : double(rows) * isa::ceil_div(bytes, 4096u);
   };
   struct GroupLoads {
     double a, b;  // cycles of each LOAD's data
   };
   auto group_rows = [&](uint32_t kg) {
     const SlotRows r = slot_rows(D, s, cm0, cn0, kg);
-    const double ba = s.a_trans ? bursts(kg, cm0 * es, cm0 == s.m)
-                                : bursts(cm0, kg * es, kg == s.k);
-    const double bb = s.b_trans ? bursts(cn0, kg * es, kg == s.k)
-                                : bursts(kg, cn0 * es, cn0 == s.n);
+    const double ba = s.a_trans ? bursts(kg, cm0 * es, uint64_t(s.m) * es)
+                                : bursts(cm0, kg * es, uint64_t(s.k) * es);
+    const double bb = s.b_trans ? bursts(cn0, kg * es, uint64_t(s.k) * es)
+                                : bursts(kg, cn0 * es, uint64_t(s.n) * es);
     return GroupLoads{std::max(r.a / kRowsPerCycle, ba * kCyclesPerBurst),
                       std::max(r.b / kRowsPerCycle, bb * kCyclesPerBurst)};
   };
@@ -670,9 +676,8 @@ CommandStream Runtime::build_gemm(const GemmArgs& g, GemmPlan* plan_out) const {
   // paying the memory latency), and the SRAM layout is the same (docs/isa.md layouts).
   auto coalesce_load = [&](isa::LoadCmd& c) {
     const uint32_t row_bytes = c.to_acc ? 4 * D : c.expand8 ? D : 2 * D;
-    const uint32_t total = uint32_t(c.rows) * c.bytes;
-    if (c.rows > 1 && c.stride == c.bytes && c.bytes % row_bytes == 0 && total <= 0xffff) {
-      c.bytes = uint16_t(total);
+    if (rows_merge(c.rows, c.bytes, c.stride, row_bytes)) {
+      c.bytes = uint16_t(uint32_t(c.rows) * c.bytes);
       c.rows = 1;
     }
   };

@@ -66,7 +66,6 @@ class FpgaLockstep {
     rtl_->final();
     net_->final();
   }
-  uint64_t evals() const { return evals_; }
 
  private:
   // Both models start with every register and RAM bit at 0. With random initial values

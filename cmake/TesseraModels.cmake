@@ -8,7 +8,8 @@ add_library(tessera_arith_models STATIC)
 foreach(unit ${TS_ARITH_UNITS})
   ts_add_model(tessera_arith_models TOP ${unit})
 endforeach()
-ts_add_model(tessera_arith_models TOP ts_fp32_add PREFIX Vts_fp32_add_s3 PARAMS -GStages=3)
+# The adder with all three internal cuts (Stages = 4, docs/arith.md).
+ts_add_model(tessera_arith_models TOP ts_fp32_add PREFIX Vts_fp32_add_s4 PARAMS -GStages=4)
 # Pipelined divider and square root at one digit per stage and at a BitsPerStage that
 # does not divide the 27 digits (the default build above has 3).
 foreach(unit ts_fp32_div_pipe ts_fp32_sqrt_pipe)

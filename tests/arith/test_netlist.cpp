@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "Vnl_ts_fp32_add.h"
+#include "Vnl_ts_fp32_add_s4.h"
 #include "Vnl_ts_fp32_div.h"
 #include "Vnl_ts_fp32_div_pipe.h"
 #include "Vnl_ts_fp32_mul.h"
@@ -16,6 +17,7 @@
 #include "Vnl_ts_int8_mac.h"
 #include "Vnl_ts_int_requant.h"
 #include "Vts_fp32_add.h"
+#include "Vts_fp32_add_s4.h"
 #include "Vts_fp32_div.h"
 #include "Vts_fp32_div_pipe.h"
 #include "Vts_fp32_mul.h"
@@ -81,8 +83,10 @@ auto fp_outputs(const T& t) {
                          t.out_valid_o ? t.flags_o : 0);
 }
 
-TEST(Netlist, Fp32Add) {
-  lockstep<Vts_fp32_add, Vnl_ts_fp32_add>(
+// One driver for the adder's builds (Stages 1, and 4 with its datapath cut three times).
+template <class VR, class VN>
+void fp32_add_lockstep() {
+  lockstep<VR, VN>(
       seed(),
       [](auto& r, auto& n, auto& rng) {
         uint32_t a = fp32_random(rng), b = fp32_random(rng);
@@ -94,6 +98,10 @@ TEST(Netlist, Fp32Add) {
       },
       [](const auto& t) { return fp_outputs(t); });
 }
+
+TEST(Netlist, Fp32Add) { fp32_add_lockstep<Vts_fp32_add, Vnl_ts_fp32_add>(); }
+
+TEST(Netlist, Fp32AddPipelined) { fp32_add_lockstep<Vts_fp32_add_s4, Vnl_ts_fp32_add_s4>(); }
 
 TEST(Netlist, Fp32Mul) {
   lockstep<Vts_fp32_mul, Vnl_ts_fp32_mul>(

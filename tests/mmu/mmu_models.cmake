@@ -10,6 +10,8 @@ add_library(tessera_mmu_models STATIC)
 foreach(d ${TS_MMU_DIMS})
   ts_add_model(tessera_mmu_models TOP ts_mmu PREFIX Vts_mmu_d${d} PARAMS -GDim=${d})
 endforeach()
+# DIM 4 with the FP32 adder cut in three (AddStages 3, as the FPGA configurations).
+ts_add_model(tessera_mmu_models TOP ts_mmu PREFIX Vts_mmu_d4_a3 PARAMS -GDim=4 -GAddStages=3)
 ts_models_as_system(tessera_mmu_models)
 
 if(TESSERA_SLOW_MODELS)

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Yosys gate netlist of ts_mmu (default DIM=4) simulated in lockstep with the RTL.
+// Yosys gate netlists of ts_mmu (DIM=4; AddStages 1 and 3) simulated in lockstep with the RTL.
 #include <gtest/gtest.h>
 
 #include <random>
 #include <tuple>
 
 #include "Vnl_ts_mmu.h"
+#include "Vnl_ts_mmu_a3.h"
 #include "Vts_mmu_d4.h"
+#include "Vts_mmu_d4_a3.h"
 #include "mmu_driver.hpp"
 #include "test_util.hpp"
 
@@ -31,11 +33,12 @@ auto outputs(const T& t) {
 // random configurations (both transpositions; illegal ones included), a_last mostly at
 // the end of a group of kDim rows (so transposed-activation tiles are well formed) and
 // sometimes inside one (the ErrAGroup path), random output stalls and clears.
-TEST(MmuNetlist, LockstepRandom) {
+template <class VR, class VN>
+void lockstep_random() {
   const uint64_t seed = test::seed();
   const uint64_t cycles = vectors(30000);
-  tb::Sim<Vts_mmu_d4> rtl(test_name() + ".rtl", uint32_t(seed));
-  tb::Sim<Vnl_ts_mmu> net(test_name() + ".net", uint32_t(seed) + 1);
+  tb::Sim<VR> rtl(test_name() + ".rtl", uint32_t(seed));
+  tb::Sim<VN> net(test_name() + ".net", uint32_t(seed) + 1);
   rtl.reset();
   net.reset();
   std::mt19937_64 rng(seed);
@@ -97,6 +100,11 @@ TEST(MmuNetlist, LockstepRandom) {
   EXPECT_GE(last_mid, 10u) << "too few a_last inside a group";
   ::testing::Test::RecordProperty("results", std::to_string(results));
 }
+
+TEST(MmuNetlist, LockstepRandom) { lockstep_random<Vts_mmu_d4, Vnl_ts_mmu>(); }
+
+// The processing elements' FP32 adder cut in three (AddStages 3, the FPGA configurations).
+TEST(MmuNetlist, LockstepRandomAdd3) { lockstep_random<Vts_mmu_d4_a3, Vnl_ts_mmu_a3>(); }
 
 }  // namespace
 }  // namespace tessera::test

@@ -42,6 +42,9 @@ FMAX_TARGET_MHZ = 75  # the issue's ECP5 target; nextpnr reports what it achieve
 FMAX_SEED = 1         # placement is seeded: the same inputs give the same result
 DOC_BEGIN = "<!-- BEGIN synth_report.py tables (generated, do not edit) -->"
 DOC_END = "<!-- END synth_report.py tables -->"
+# The ecp5_fmax table has its own block, so that either can be regenerated alone.
+FMAX_BEGIN = "<!-- BEGIN synth_report.py ecp5_fmax table (generated, do not edit) -->"
+FMAX_END = "<!-- END synth_report.py ecp5_fmax table -->"
 
 # Arithmetic units worth reporting on their own (the combinational parts they share --
 # ts_fp_round, ts_fp_mul_core, *_pre, *_step, *_post, ts_fp32_unpack -- are inside them).
@@ -376,6 +379,8 @@ def run_one(r, args, tools, files, version, digest):
         (odir / f).unlink(missing_ok=True)
     rec = dict(r, key=key, yosys=version, timeout_s=args.timeout,
                date=datetime.datetime.now().isoformat(timespec="seconds"))
+    if fmax:
+        rec["nextpnr"] = tools["nextpnr_version"]
     t0 = time.monotonic()
     left = lambda: args.timeout - (time.monotonic() - t0)  # noqa: E731
     # -q: only warnings and errors reach the log; the numbers come from tee files.
@@ -464,10 +469,16 @@ def fmt(v):
     return str(v)
 
 
-def tables(recs, version):
-    lines = [f"Yosys: `{version}`. Wall time is of one Yosys process on a shared 2-core "
-             "machine (noisy).", ""]
-    for t in TARGETS:
+def tables(recs, version, targets):
+    if targets == ("ecp5_fmax",):
+        pnr = sorted({x.get("nextpnr", "") for x in recs} - {""})
+        lines = [f"Yosys: `{version}`; nextpnr: `{', '.join(pnr)}`. Target "
+                 f"{FMAX_TARGET_MHZ} MHz, seed {FMAX_SEED}; time: Yosys and nextpnr on a "
+                 "shared 2-core machine (noisy).", ""]
+    else:
+        lines = [f"Yosys: `{version}`. Wall time is of one Yosys process on a shared 2-core "
+                 "machine (noisy).", ""]
+    for t in targets:
         rows = [x for x in recs if x["target"] == t]
         if not rows:
             continue
@@ -495,12 +506,19 @@ def tables(recs, version):
 
 
 def update_doc(doc, recs, version):
+    """Rewrites each generated block of doc for which the output directory has records."""
     text = doc.read_text()
-    if DOC_BEGIN not in text or DOC_END not in text:
-        raise SystemExit(f"synth_report: {doc} lacks the marker lines {DOC_BEGIN} / {DOC_END}")
-    head, rest = text.split(DOC_BEGIN, 1)
-    _, tail = rest.split(DOC_END, 1)
-    doc.write_text(head + DOC_BEGIN + "\n" + tables(recs, version) + "\n" + DOC_END + tail)
+    for begin, end, targets in ((DOC_BEGIN, DOC_END, DEFAULT_TARGETS),
+                                (FMAX_BEGIN, FMAX_END, ("ecp5_fmax",))):
+        mine = [x for x in recs if x["target"] in targets]
+        if not mine:
+            continue
+        if begin not in text or end not in text:
+            raise SystemExit(f"synth_report: {doc} lacks the marker lines {begin} / {end}")
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + begin + "\n" + tables(mine, version, targets) + "\n" + end + tail
+    doc.write_text(text)
 
 
 def check(recs):

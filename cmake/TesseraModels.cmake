@@ -10,6 +10,9 @@ foreach(unit ${TS_ARITH_UNITS})
 endforeach()
 # The adder with all three internal cuts (Stages = 4, docs/arith.md).
 ts_add_model(tessera_arith_models TOP ts_fp32_add PREFIX Vts_fp32_add_s4 PARAMS -GStages=4)
+# The multipliers cut after the significand product (Stages = 2).
+ts_add_model(tessera_arith_models TOP ts_fp_mul16 PREFIX Vts_fp_mul16_s2 PARAMS -GStages=2)
+ts_add_model(tessera_arith_models TOP ts_fp32_mul PREFIX Vts_fp32_mul_s2 PARAMS -GStages=2)
 # Pipelined divider and square root at one digit per stage and at a BitsPerStage that
 # does not divide the 27 digits (the default build above has 3).
 foreach(unit ts_fp32_div_pipe ts_fp32_sqrt_pipe)

@@ -69,7 +69,7 @@ CHIP_PARAMS = {
     "Windows": "windows", "MaxReads": "max_reads", "MaxWrites": "max_writes",
     "LoadDmas": "load_dmas", "StoreDmas": "store_dmas",
     "QueueDepth": "queue_depth", "AdamwLanes": "adamw_lanes", "Vec": "vec",
-    "VecDivSqrt": "vec_divsqrt",
+    "VecDivSqrt": "vec_divsqrt", "PeMulStages": "pe_mul_stages", "PeAddStages": "pe_add_stages",
 }
 
 

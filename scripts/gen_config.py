@@ -22,6 +22,7 @@ FIELDS = [  # (toml key, SV name, C++ name, check)
     ("adamw_lanes", "AdamwLanes", "adamw_lanes"),
     ("vec", "Vec", "vec"),
     ("vec_divsqrt", "VecDivSqrt", "vec_divsqrt"),
+    ("pe_mul_stages", "PeMulStages", "pe_mul_stages"),
     ("pe_add_stages", "PeAddStages", "pe_add_stages"),
 ]
 ZERO_OK = {"adamw_lanes"}  # 0: the configuration has no AdamW unit
@@ -65,6 +66,8 @@ def check(name, c):
         errs.append("max_writes must be at least 2")
     if c["load_dmas"] not in (1, 2):
         errs.append("load_dmas must be 1 or 2")
+    if c["pe_mul_stages"] > 2:
+        errs.append("pe_mul_stages must be 1 or 2 (the multiplier has one internal cut)")
     if c["pe_add_stages"] > 4:
         errs.append("pe_add_stages must be in [1, 4] (the FP32 adder has three internal cuts)")
     if c["store_dmas"] not in (1, 2):

@@ -23,6 +23,7 @@ import argparse
 import concurrent.futures
 import datetime
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -40,6 +41,11 @@ TARGETS = ("generic", "ice40", "ecp5", "ecp5_fmax")
 DEFAULT_TARGETS = ("generic", "ice40", "ecp5")  # ecp5_fmax places and routes: opt-in
 FMAX_TARGET_MHZ = 75  # the issue's ECP5 target; nextpnr reports what it achieved
 FMAX_SEED = 1         # placement is seeded: the same inputs give the same result
+# nextpnr's command line ({json}, {lpf}, {rpt} filled in) and the clock constraint.
+NEXTPNR_ARGS = ["--85k", "--package", "CABGA381", "--out-of-context", "--json", "{json}",
+                "--lpf", "{lpf}", "--lpf-allow-unconstrained", "--timing-allow-fail",
+                "--seed", str(FMAX_SEED), "--report", "{rpt}", "-q"]
+CLOCK_LPF = 'FREQUENCY PORT "{clock}" {mhz} MHZ;\n'
 DOC_BEGIN = "<!-- BEGIN synth_report.py tables (generated, do not edit) -->"
 DOC_END = "<!-- END synth_report.py tables -->"
 # The ecp5_fmax table has its own block, so that either can be regenerated alone.
@@ -61,7 +67,8 @@ def clog2(v):
 # ts_dma is the plain DMA with both directions on a scratchpad-sized SRAM (ts_load and
 # ts_store each use one direction of their own ts_dma instance).
 CFG_BLOCKS = {
-    "ts_mmu": lambda c: {"Dim": c["dim"], "AddStages": c["pe_add_stages"]},
+    "ts_mmu": lambda c: {"Dim": c["dim"], "MulStages": c["pe_mul_stages"],
+                         "AddStages": c["pe_add_stages"]},
     "ts_spad": lambda c: {"Dim": c["dim"], "Banks": c["spad_banks"],
                           "Depth": c["spad_rows"] // c["spad_banks"], "Ports": 3,
                           "FixedPriority": 1, "XorBanks": 1},
@@ -77,7 +84,8 @@ CFG_BLOCKS = {
                            "Dmas": c["store_dmas"],
                            "Windows": c["windows"], "AccRows": c["acc_rows"]},
     "ts_exec": lambda c: {"Dim": c["dim"], "SpadRows": c["spad_rows"],
-                          "AccRows": c["acc_rows"], "PeAddStages": c["pe_add_stages"]},
+                          "AccRows": c["acc_rows"], "PeMulStages": c["pe_mul_stages"],
+                          "PeAddStages": c["pe_add_stages"]},
     "ts_ctrl": lambda c: {"Dim": c["dim"], "BusBytes": c["bus_bytes"],
                           "SpadRows": c["spad_rows"], "AccRows": c["acc_rows"],
                           "Windows": c["windows"], "QueueDepth": c["queue_depth"]},
@@ -280,11 +288,14 @@ def ports_of(odir, top):
 def parse_fmax(rpt):
     """Fmax, the critical path's delay split and ends, and the resources, from nextpnr's
     --report JSON."""
-    fm = [v["achieved"] for v in rpt.get("fmax", {}).values()]
+    fm = {k: v["achieved"] for k, v in rpt.get("fmax", {}).items()}
     if not fm:
         raise ValueError("nextpnr reported no Fmax (no register-to-register path)")
-    out = {"fmax": round(min(fm), 2)}
-    paths = rpt.get("critical_paths", [])
+    clk = min(fm, key=fm.get)  # the slowest clock; its critical path is reported
+    out = {"fmax": round(fm[clk], 2)}
+    paths = [p for p in rpt.get("critical_paths", [])
+             if clk in p.get("from", "") and clk in p.get("to", "")] or \
+        rpt.get("critical_paths", [])[:1]
     if paths:
         steps = paths[0]["path"]
         logic = sum(x["delay"] for x in steps if x["type"] != "routing")
@@ -362,8 +373,10 @@ def run_one(r, args, tools, files, version, digest):
         wr = dict(r, top=WRAP_TOP, params={})
         script = yosys_script(r, files, odir, PORTS)
         synth = yosys_script(wr, files + [rel(odir / "wrapper.v")], odir)
-        stamp = (script + synth + tools["nextpnr_version"] +
-                 f"freq {FMAX_TARGET_MHZ} seed {FMAX_SEED}")
+        # Everything that shapes the result: both Yosys scripts, the wrapper generator,
+        # nextpnr's version, command line and clock constraint.
+        stamp = (script + synth + inspect.getsource(wrapper_sv) + tools["nextpnr_version"] +
+                 " ".join(NEXTPNR_ARGS) + CLOCK_LPF + f"{FMAX_TARGET_MHZ}")
     else:
         script = yosys_script(r, files, odir)
         stamp = script
@@ -393,7 +406,7 @@ def run_one(r, args, tools, files, version, digest):
         try:
             (odir / "wrapper.v").write_text(wrapper_sv(r, ports_of(odir, r["top"])))
         except (OSError, ValueError, KeyError) as e:
-            rc, text = 1, f"ERROR: cannot write the wrapper: {e}"
+            rc, text, what = 1, f"ERROR: cannot write the wrapper: {e}", "wrapper"
         if rc == 0:
             (odir / "synth.ys").write_text(synth)
             rc = run_tool([tools["yosys"], "-q", "-s", rel(odir / "synth.ys")],
@@ -401,16 +414,13 @@ def run_one(r, args, tools, files, version, digest):
             text = (odir / "synth.out").read_text(errors="replace")
             rec["warnings"] += len(re.findall(r"^Warning:", text, re.M))
         if rc == 0:
-            (odir / "clock.lpf").write_text(
-                f'FREQUENCY PORT "{CLOCK}" {FMAX_TARGET_MHZ} MHZ;\n')
+            (odir / "clock.lpf").write_text(CLOCK_LPF.format(clock=CLOCK, mhz=FMAX_TARGET_MHZ))
             t1 = time.monotonic()
             what = "nextpnr"
-            rc = run_tool([tools["nextpnr"], "--85k", "--package", "CABGA381",
-                           "--out-of-context", "--json", rel(odir / "ooc.json"),
-                           "--lpf", rel(odir / "clock.lpf"), "--lpf-allow-unconstrained",
-                           "--timing-allow-fail", "--seed", str(FMAX_SEED),
-                           "--report", rel(odir / "pnr.json"), "-q"], odir / "nextpnr.out",
-                          left())
+            files = {"json": rel(odir / "ooc.json"), "lpf": rel(odir / "clock.lpf"),
+                     "rpt": rel(odir / "pnr.json")}
+            rc = run_tool([tools["nextpnr"]] + [a.format(**files) for a in NEXTPNR_ARGS],
+                          odir / "nextpnr.out", left())
             rec["pnr_s"] = round(time.monotonic() - t1, 1)
             text = (odir / "nextpnr.out").read_text(errors="replace")
     rec["wall_s"] = round(time.monotonic() - t0, 1)
@@ -580,7 +590,10 @@ def main():
     if any(r["target"] == "ecp5_fmax" for r in recs):
         tools["nextpnr"] = find_tool(args.nextpnr, "nextpnr-ecp5")
         nv = subprocess.run([tools["nextpnr"], "--version"], capture_output=True, text=True)
-        tools["nextpnr_version"] = (nv.stdout + nv.stderr).strip().splitlines()[-1]
+        lines = (nv.stdout + nv.stderr).strip().splitlines()
+        if nv.returncode != 0 or not lines:
+            raise SystemExit(f"synth_report: {tools['nextpnr']} --version failed")
+        tools["nextpnr_version"] = lines[-1]
     h = hashlib.sha256()
     for f in files + ["config/configs.toml"]:
         h.update((ROOT / f).read_bytes())
@@ -592,8 +605,11 @@ def main():
             rec = json.loads(f.read_text())
             if rec.get("status") == "ok":
                 odir = args.out / "runs" / rec_id(rec)
-                rec.update(parse_fmax(json.loads((odir / "pnr.json").read_text()))
-                           if rec["target"] == "ecp5_fmax" else parse_results(rec, odir))
+                try:
+                    rec.update(parse_fmax(json.loads((odir / "pnr.json").read_text()))
+                               if rec["target"] == "ecp5_fmax" else parse_results(rec, odir))
+                except (OSError, ValueError, KeyError) as e:
+                    rec["status"], rec["error"] = "error", f"cannot reparse: {e}"
                 f.write_text(json.dumps(rec, indent=1) + "\n")
     lock = threading.Lock()
     done = []

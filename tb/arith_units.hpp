@@ -110,8 +110,9 @@ struct Mul16In {
   Fmt16 fmt;
   uint16_t a, b;
 };
-struct Mul16 {
-  using Top = Vts_fp_mul16;
+template <class VTop>
+struct Mul16Unit {
+  using Top = VTop;
   using In = Mul16In;
   static constexpr bool kIterative = false;
   static constexpr int kDigits = 8;
@@ -134,6 +135,7 @@ struct Mul16 {
     return std::string(fmt_name(in.fmt)) + " " + hex(in.a, 4) + " * " + hex(in.b, 4);
   }
 };
+using Mul16 = Mul16Unit<Vts_fp_mul16>;
 
 // Two-operand FP32 operations share their In type and the parts below.
 struct Fp32Pair {
@@ -153,7 +155,9 @@ struct Fp32Binary {
   static uint32_t qnan(const In&) { return golden::kFp32QNan; }
 };
 
-struct Mul32 : Fp32Binary<Vts_fp32_mul> {
+template <class VTop>
+struct Mul32Unit : Fp32Binary<VTop> {
+  using In = Fp32Pair;
   static constexpr bool kIterative = false;
   static Out golden(const In& in) {
     auto r = golden::fp32_mul(in.a, in.b);
@@ -162,6 +166,7 @@ struct Mul32 : Fp32Binary<Vts_fp32_mul> {
   static Out reference(const In& in) { return ref::fp32_mul(in.a, in.b); }
   static std::string show(const In& in) { return hex(in.a, 8) + " * " + hex(in.b, 8); }
 };
+using Mul32 = Mul32Unit<Vts_fp32_mul>;
 
 struct Div : Fp32Binary<Vts_fp32_div> {
   static constexpr bool kIterative = true;

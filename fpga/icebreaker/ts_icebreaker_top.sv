@@ -20,6 +20,8 @@ module ts_icebreaker_top #(
   parameter int unsigned AdamwLanes  = ts_cfg_pkg::TinyAdamwLanes,
   parameter bit          Vec         = ts_cfg_pkg::TinyVec != 0,
   parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
+  parameter int unsigned PeMulStages = ts_cfg_pkg::TinyPeMulStages,
+  parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned RamBytes    = 4096,
   parameter int unsigned Baud        = 115200,
   // 12 MHz * 64 / 32 = 24 MHz (VCO 768 MHz).
@@ -72,6 +74,8 @@ module ts_icebreaker_top #(
     .AdamwLanes (AdamwLanes),
     .Vec        (Vec),
     .VecDivSqrt (VecDivSqrt),
+    .PeMulStages(PeMulStages),
+    .PeAddStages(PeAddStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -21,6 +21,8 @@ module ts_tangnano20k_top #(
   parameter int unsigned AdamwLanes  = ts_cfg_pkg::TinyAdamwLanes,
   parameter bit          Vec         = ts_cfg_pkg::TinyVec != 0,
   parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
+  parameter int unsigned PeMulStages = ts_cfg_pkg::TinyPeMulStages,
+  parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
   // 27 MHz in, 27 MHz out, VCO 864 MHz.
@@ -81,6 +83,8 @@ module ts_tangnano20k_top #(
     .AdamwLanes (AdamwLanes),
     .Vec        (Vec),
     .VecDivSqrt (VecDivSqrt),
+    .PeMulStages(PeMulStages),
+    .PeAddStages(PeAddStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -20,6 +20,8 @@ module ts_ulx3s_top #(
   parameter int unsigned AdamwLanes  = ts_cfg_pkg::TinyAdamwLanes,
   parameter bit          Vec         = ts_cfg_pkg::TinyVec != 0,
   parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
+  parameter int unsigned PeMulStages = ts_cfg_pkg::TinyPeMulStages,
+  parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
   // 25 MHz in, 12.5 MHz out, VCO 600 MHz (values from ecppll). A 25 MHz build reached only
@@ -93,6 +95,8 @@ module ts_ulx3s_top #(
     .AdamwLanes (AdamwLanes),
     .Vec        (Vec),
     .VecDivSqrt (VecDivSqrt),
+    .PeMulStages(PeMulStages),
+    .PeAddStages(PeAddStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // FP32 multiplier: IEEE-754 RNE, subnormals in and out, canonical NaN, IEEE flags.
 //
-// Combinational core followed by Stages valid-qualified registers (latency = Stages).
+// Latency = Stages (0: combinational). With Stages >= 2 the first register is cut into the
+// datapath after the significand product (ts_fp_mul_core Cut), the others are at the output.
 module ts_fp32_mul #(
   parameter int unsigned Stages = 1
 ) (
@@ -19,6 +20,7 @@ module ts_fp32_mul #(
   logic [7:0]  ea, eb;
   logic [23:0] ma, mb;
   logic [31:0] res_d;
+  logic        core_valid;
   logic [ts_pkg::FlagW-1:0] flags_d;
 
   ts_fp32_unpack u_unpack_a (
@@ -30,7 +32,10 @@ module ts_fp32_mul #(
     .exp_eff_o(eb), .mant_o(mb)
   );
 
-  ts_fp_mul_core #(.MantW(24)) u_core (
+  ts_fp_mul_core #(.MantW(24), .Cut(Stages >= 2)) u_core (
+    .clk_i   (clk_i),
+    .rst_ni  (rst_ni),
+    .valid_i (in_valid_i),
     .sign_i  (a_i[31] ^ b_i[31]),
     .ea_i    ({1'b0, ea}),
     .eb_i    ({1'b0, eb}),
@@ -44,14 +49,15 @@ module ts_fp32_mul #(
     .b_snan_i(b_snan),
     .b_inf_i (b_inf),
     .b_zero_i(b_zero),
+    .valid_o (core_valid),
     .res_o   (res_d),
     .flags_o (flags_d)
   );
 
-  ts_pipe #(.Width(32 + ts_pkg::FlagW), .Depth(Stages)) u_pipe (
+  ts_pipe #(.Width(32 + ts_pkg::FlagW), .Depth((Stages >= 2) ? Stages - 1 : Stages)) u_pipe (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .valid_i(in_valid_i),
+    .valid_i(core_valid),
     .data_i ({res_d, flags_d}),
     .valid_o(out_valid_o),
     .data_o ({res_o, flags_o})

@@ -4,7 +4,8 @@
 // The 11x11-bit significand product is exact; for FP16 it always fits FP32, so the
 // result is exact. For BF16 the exponent range equals FP32's, so the product is
 // rounded (RNE) only when it overflows or falls into FP32's subnormal range.
-// Combinational core followed by Stages valid-qualified registers (latency = Stages).
+// Latency = Stages (0: combinational). With Stages >= 2 the first register is cut into the
+// datapath after the significand product (ts_fp_mul_core Cut), the others are at the output.
 module ts_fp_mul16 #(
   parameter int unsigned Stages = 1
 ) (
@@ -25,6 +26,7 @@ module ts_fp_mul16 #(
   logic [10:0] ma, mb;
   logic [8:0]  ea, eb;
   logic [31:0] res_d;
+  logic        core_valid;
   logic [ts_pkg::FlagW-1:0] flags_d;
 
   always_comb begin
@@ -56,7 +58,10 @@ module ts_fp_mul16 #(
     b_zero = (b_i[14:0] == '0);
   end
 
-  ts_fp_mul_core #(.MantW(11)) u_core (
+  ts_fp_mul_core #(.MantW(11), .Cut(Stages >= 2)) u_core (
+    .clk_i   (clk_i),
+    .rst_ni  (rst_ni),
+    .valid_i (in_valid_i),
     .sign_i  (a_i[15] ^ b_i[15]),
     .ea_i    (ea),
     .eb_i    (eb),
@@ -70,14 +75,15 @@ module ts_fp_mul16 #(
     .b_snan_i(b_snan),
     .b_inf_i (b_inf),
     .b_zero_i(b_zero),
+    .valid_o (core_valid),
     .res_o   (res_d),
     .flags_o (flags_d)
   );
 
-  ts_pipe #(.Width(32 + ts_pkg::FlagW), .Depth(Stages)) u_pipe (
+  ts_pipe #(.Width(32 + ts_pkg::FlagW), .Depth((Stages >= 2) ? Stages - 1 : Stages)) u_pipe (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .valid_i(in_valid_i),
+    .valid_i(core_valid),
     .data_i ({res_d, flags_d}),
     .valid_o(out_valid_o),
     .data_o ({res_o, flags_o})

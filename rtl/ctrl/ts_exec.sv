@@ -26,6 +26,7 @@ module ts_exec #(
   parameter int unsigned Dim      = 4,
   parameter int unsigned SpadRows = 256,
   parameter int unsigned AccRows  = 64,
+  parameter int unsigned PeMulStages = 1,  // ts_mmu MulStages
   parameter int unsigned PeAddStages = 1,  // ts_mmu AddStages
   localparam int unsigned SpAw    = $clog2(SpadRows),
   localparam int unsigned AccAw   = $clog2(AccRows),
@@ -341,7 +342,7 @@ module ts_exec #(
   logic [1:0]          unused_mmu_code;
   logic                o_fire;
 
-  ts_mmu #(.Dim(Dim), .AddStages(PeAddStages)) u_mmu (
+  ts_mmu #(.Dim(Dim), .MulStages(PeMulStages), .AddStages(PeAddStages)) u_mmu (
     .clk_i     (clk_i),
     .rst_ni    (rst_ni),
     .clear_i   (start),
@@ -467,7 +468,9 @@ module ts_exec #(
   // A tile the matrix unit refuses yields no result rows: after an error every command
   // still open completes, with the error, once every row went in and the array has been
   // quiet for longer than its latency. A command completing after an error reports it too.
-  localparam int unsigned DrainCycles = 4 * Dim + 16;
+  // (The array's latency is (PeAddStages + 1) * Dim + PeMulStages, docs/mmu.md; 4 * Dim + 16
+  // with one stage each.)
+  localparam int unsigned DrainCycles = (PeAddStages + 3) * Dim + PeMulStages + 15;
   logic       err_d, res_pend_d, ack, open_cmds;
   logic [1:0] fly_d, dn_q, dn_d, dn_err_q, dn_err_d, n_open;
   logic [$clog2(DrainCycles+1)-1:0] quiet_q, quiet_d;

@@ -28,6 +28,8 @@ module ts_fpga_top #(
   parameter int unsigned AdamwLanes  = ts_cfg_pkg::TinyAdamwLanes,
   parameter bit          Vec         = ts_cfg_pkg::TinyVec != 0,
   parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
+  parameter int unsigned PeMulStages = ts_cfg_pkg::TinyPeMulStages,
+  parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned RamBytes    = 16384,
   parameter logic [31:0] RamBase     = 32'h1000_0000,
   parameter int unsigned ClkDiv      = 104,
@@ -163,7 +165,9 @@ module ts_fpga_top #(
     .ClockGating(ClockGating),
     .AdamwLanes (AdamwLanes),
     .Vec        (Vec),
-    .VecDivSqrt (VecDivSqrt)
+    .VecDivSqrt (VecDivSqrt),
+    .PeMulStages(PeMulStages),
+    .PeAddStages(PeAddStages)
   ) u_top (
     .clk_i            (clk_i),
     .rst_ni           (rst_ni),

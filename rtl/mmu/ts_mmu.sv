@@ -11,17 +11,20 @@
 //        and injected as Dim normal rows m = 0..Dim-1.
 //   o_*: one row of Dim FP32/INT32 sums (+ IEEE flags per element) per injected row.
 // Each activation row carries its weight bank and data type through the array, so tiles
-// follow each other without a bubble. Weight rows are written with the same skew as the
-// activations, so a bank can be reloaded from the cycle after its last activation row was
-// injected. Back-pressure: a row is injected only when its result has a reserved entry in
+// follow each other without a bubble. Weight rows are written one cycle apart per PE row,
+// activations AddStages cycles apart, so a bank can be reloaded from (AddStages - 1) *
+// (Dim - 1) cycles after its last activation row was injected (the cycle after, with one
+// adder stage). Back-pressure: a row is injected only when its result has a reserved entry in
 // the output FIFO (credits); the array itself never stalls.
 `include "ts_assert.svh"
 
 module ts_mmu #(
   parameter int unsigned Dim       = 4,
+  parameter int unsigned MulStages = 1,  // pipeline stages of each PE's multiplier (1, 2)
   parameter int unsigned AddStages = 1,  // pipeline stages of each PE's FP32 adder (>= 1)
   localparam int unsigned TagW  = (Dim > 1) ? $clog2(Dim) : 1,
-  localparam int unsigned Lat   = (AddStages + 1) * Dim + 1,  // accept -> result row in the FIFO
+  // accept -> result row in the FIFO
+  localparam int unsigned Lat   = (AddStages + 1) * Dim + MulStages,
   // Cycles a released bank stays closed to the next tile's weights: the released tile's
   // last activation row still has to pass the lower PE rows, which its rows reach
   // (AddStages - 1) cycles per row later than weight rows do.
@@ -478,7 +481,7 @@ module ts_mmu #(
       assign norm_hit = wl_valid[n] && !wl_trans[n] && (wl_tag[n*TagW +: TagW] == TagW'(k));
       assign tr_hit   = wl_valid[k] && wl_trans[k] && (wl_tag[k*TagW +: TagW] == TagW'(n));
 
-      ts_mmu_pe #(.FirstRow(k == 0), .AddStages(AddStages)) u_pe (
+      ts_mmu_pe #(.FirstRow(k == 0), .MulStages(MulStages), .AddStages(AddStages)) u_pe (
         .clk_i     (clk_i),
         .rst_ni    (rst_ni),
         .w_we_i    (norm_hit || tr_hit),
@@ -588,5 +591,7 @@ module ts_mmu #(
              "result valid/data changed before it was accepted")
   `TS_ASSERT(a_known_out, o_valid_o |-> !$isunknown({o_last_o, o_data_o, o_flags_o}), clk_i,
              rst_ni, "unknown value on a valid result")
+  `TS_ASSERT_INIT(a_stages, (MulStages >= 1) && (MulStages <= 2) && (AddStages >= 1),
+                  "MulStages must be 1 or 2 and AddStages at least 1")
 
 endmodule

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // One weight-stationary PE: two weight banks, FP16/BF16 exact product + FP32 RNE add, or INT8 MAC.
 //
-// Timing (cycle U = the cycle the activation is at a_*_i; A = AddStages):
-//   U   : product formed from a_data_i and the weight of bank a_bank_i (registered);
-//   U+1 : partial sum from the PE above (ps_*_i) + product, in A pipeline stages (the FP32
+// Timing (cycle U = the cycle the activation is at a_*_i; M = MulStages, A = AddStages):
+//   U   : product formed from a_data_i and the weight of bank a_bank_i, in M pipeline
+//         stages (M = 2: cut after the significand product; the INT8 bytes are delayed
+//         to match);
+//   U+M : partial sum from the PE above (ps_*_i) + product, in A pipeline stages (the FP32
 //         adder cut inside its datapath, docs/arith.md; the INT8 sum is delayed to match);
-//   U+1+A : ps_*_o valid for the PE below. The activation is passed right, registered.
+//   U+M+A : ps_*_o valid for the PE below. The activation is passed right, registered.
 // So the PE below must see the same activation A cycles later (ts_mmu skews the rows).
 // A weight write (w_we_i) takes effect at the next cycle; the loader's skew guarantees
 // that no activation still needing the old value of that bank arrives afterwards.
@@ -14,7 +16,8 @@
 
 module ts_mmu_pe #(
   parameter bit          FirstRow  = 1'b0,
-  parameter int unsigned AddStages = 1  // >= 1
+  parameter int unsigned MulStages = 1,  // 1 or 2
+  parameter int unsigned AddStages = 1   // >= 1
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -72,7 +75,7 @@ module ts_mmu_pe #(
   logic                     p_valid;
   logic [31:0]              p_res;
   logic [ts_pkg::FlagW-1:0] p_flags;
-  ts_fp_mul16 #(.Stages(1)) u_mul (
+  ts_fp_mul16 #(.Stages(MulStages)) u_mul (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
     .in_valid_i (a_valid_i && !is_int),
@@ -84,10 +87,10 @@ module ts_mmu_pe #(
     .flags_o    (p_flags)
   );
 
-  // Stage 1, INT8: the operand bytes are registered; the MAC is stage 2.
+  // Stage 1, INT8: the operand bytes are registered (M times); the MAC is stage 2.
   logic       i_valid;
   logic [7:0] i_a, i_w;
-  ts_pipe #(.Width(16), .Depth(1)) u_i_pipe (
+  ts_pipe #(.Width(16), .Depth(MulStages)) u_i_pipe (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .valid_i(a_valid_i && is_int),

@@ -42,8 +42,10 @@ module ts_top #(
   // square root per lane). Vec = 0: VEC is an unknown opcode.
   parameter bit          Vec        = 1'b1,
   parameter bit          VecDivSqrt = 1'b1,
-  // Pipeline stages of each processing element's FP32 adder (ts_mmu AddStages): 1 for the
-  // simulated ASIC configurations, more where an FPGA needs the clock rate (docs/mmu.md).
+  // Pipeline stages of each processing element's multiplier and FP32 adder (ts_mmu
+  // MulStages, AddStages): 1 for the simulated ASIC configurations, more where an FPGA needs
+  // the clock rate (docs/mmu.md).
+  parameter int unsigned PeMulStages = 1,
   parameter int unsigned PeAddStages = 1,
   localparam int unsigned BusBytes  = 2 * Dim,
   localparam int unsigned DW        = BusBytes * 8
@@ -610,7 +612,8 @@ module ts_top #(
     .busy_o          (ld_busy)
   );
 
-  ts_exec #(.Dim(Dim), .SpadRows(SpadRows), .AccRows(AccRows), .PeAddStages(PeAddStages)) u_exec (
+  ts_exec #(.Dim(Dim), .SpadRows(SpadRows), .AccRows(AccRows), .PeMulStages(PeMulStages),
+    .PeAddStages(PeAddStages)) u_exec (
     .clk_i           (clk_ex),
     .rst_ni          (rst_n),
     .cmd_valid_i     (ex_valid),

@@ -668,7 +668,10 @@ uint64_t FuncDevice::exec_gemm(const isa::GemmCmd& c) {
   perf_[isa::kPerfMacs] += uint64_t(c.m) * c.n * c.k;
   const uint64_t active = uint64_t(tiles) * steps * c.m;
   perf_[isa::kPerfMmuActive] += active;
-  return uint64_t(tiles) * steps * std::max<uint64_t>(c.m, D) + 2 * D + 4;
+  // Plus the array's latency ((pe_add_stages + 1) * Dim + pe_mul_stages, docs/mmu.md) and
+  // the exec pipeline around it.
+  return uint64_t(tiles) * steps * std::max<uint64_t>(c.m, D) +
+         uint64_t(cfg_.pe_add_stages + 1) * D + cfg_.pe_mul_stages + 3;
 }
 
 // ---------------------------------------------------------------------------------------

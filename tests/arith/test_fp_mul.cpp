@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // ts_fp_mul16 (FP16/BF16 products into FP32) and ts_fp32_mul: special pairs and random.
 #include "Vts_fp32_mul.h"
+#include "Vts_fp32_mul_s2.h"
 #include "Vts_fp_mul16.h"
+#include "Vts_fp_mul16_s2.h"
 #include "harness.hpp"
 #include "test_util.hpp"
 
@@ -33,6 +35,18 @@ TEST_P(Mul16Test, Random) {
   expect_clean(check_random<Mul16>(sim, n, seed, gen), n);
 }
 
+// Stages = 2 build (the datapath cut after the significand product, docs/arith.md): same
+// results, two cycles later.
+TEST_P(Mul16Test, RandomCut) {
+  const uint64_t seed = test::seed();
+  const uint64_t n = vectors(100000);
+  const Fmt16 fmt = GetParam();
+  tb::Sim<Vts_fp_mul16_s2> sim(test_name(), uint32_t(seed));
+  sim.reset();
+  auto gen = [fmt](std::mt19937_64& rng) { return mul16_random(rng, fmt); };
+  expect_clean(check_random<Mul16Unit<Vts_fp_mul16_s2>>(sim, n, seed, gen, 0.3), n);
+}
+
 INSTANTIATE_TEST_SUITE_P(Fp, Mul16Test, ::testing::Values(Fmt16::kFp16, Fmt16::kBf16),
                          [](const auto& i) {
                            return std::string(i.param == Fmt16::kFp16 ? "Fp16" : "Bf16");
@@ -58,6 +72,15 @@ TEST(Fp32Mul, Random) {
   tb::Sim<Vts_fp32_mul> sim(test_name(), uint32_t(seed));
   sim.reset();
   expect_clean(check_random<Mul32>(sim, n, seed, random_mul), n);
+}
+
+TEST(Fp32Mul, RandomCut) {
+  // Stages = 2 build: same results, two cycles later.
+  const uint64_t seed = test::seed();
+  const uint64_t n = vectors(100000);
+  tb::Sim<Vts_fp32_mul_s2> sim(test_name(), uint32_t(seed));
+  sim.reset();
+  expect_clean(check_random<Mul32Unit<Vts_fp32_mul_s2>>(sim, n, seed, random_mul, 0.3), n);
 }
 
 TEST(Fp32MulSlow, Random1e8) {

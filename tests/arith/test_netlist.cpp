@@ -12,6 +12,7 @@
 #include "Vnl_ts_fp32_sqrt.h"
 #include "Vnl_ts_fp32_sqrt_pipe.h"
 #include "Vnl_ts_fp_mul16.h"
+#include "Vnl_ts_fp_mul16_s2.h"
 #include "Vnl_ts_fp_narrow.h"
 #include "Vnl_ts_fp_widen.h"
 #include "Vnl_ts_int8_mac.h"
@@ -24,6 +25,7 @@
 #include "Vts_fp32_sqrt.h"
 #include "Vts_fp32_sqrt_pipe.h"
 #include "Vts_fp_mul16.h"
+#include "Vts_fp_mul16_s2.h"
 #include "Vts_fp_narrow.h"
 #include "Vts_fp_widen.h"
 #include "Vts_int8_mac.h"
@@ -116,8 +118,10 @@ TEST(Netlist, Fp32Mul) {
       [](const auto& t) { return fp_outputs(t); });
 }
 
-TEST(Netlist, FpMul16) {
-  lockstep<Vts_fp_mul16, Vnl_ts_fp_mul16>(
+// One driver for the FP16/BF16 multiplier's builds (Stages 1, and 2 cut after the product).
+template <class VR, class VN>
+void fp_mul16_lockstep() {
+  lockstep<VR, VN>(
       seed(),
       [](auto& r, auto& n, auto& rng) {
         uint16_t a = uint16_t(rng()), b = uint16_t(rng());
@@ -129,6 +133,10 @@ TEST(Netlist, FpMul16) {
       },
       [](const auto& t) { return fp_outputs(t); });
 }
+
+TEST(Netlist, FpMul16) { fp_mul16_lockstep<Vts_fp_mul16, Vnl_ts_fp_mul16>(); }
+
+TEST(Netlist, FpMul16Pipelined) { fp_mul16_lockstep<Vts_fp_mul16_s2, Vnl_ts_fp_mul16_s2>(); }
 
 TEST(Netlist, FpWiden) {
   lockstep<Vts_fp_widen, Vnl_ts_fp_widen>(

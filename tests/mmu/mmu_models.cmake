@@ -10,8 +10,10 @@ add_library(tessera_mmu_models STATIC)
 foreach(d ${TS_MMU_DIMS})
   ts_add_model(tessera_mmu_models TOP ts_mmu PREFIX Vts_mmu_d${d} PARAMS -GDim=${d})
 endforeach()
-# DIM 4 with the FP32 adder cut in three (AddStages 3, as the FPGA configurations).
-ts_add_model(tessera_mmu_models TOP ts_mmu PREFIX Vts_mmu_d4_a3 PARAMS -GDim=4 -GAddStages=3)
+# DIM 4 with the processing elements of the FPGA configurations: the multiplier cut in two
+# and the FP32 adder in three (MulStages 2, AddStages 3).
+ts_add_model(tessera_mmu_models TOP ts_mmu PREFIX Vts_mmu_d4_m2a3
+  PARAMS -GDim=4 -GMulStages=2 -GAddStages=3)
 ts_models_as_system(tessera_mmu_models)
 
 if(TESSERA_SLOW_MODELS)

@@ -22,7 +22,7 @@
 #include "Vts_mmu_d2.h"
 #include "Vts_mmu_d3.h"
 #include "Vts_mmu_d4.h"
-#include "Vts_mmu_d4_a3.h"
+#include "Vts_mmu_d4_m2a3.h"
 #include "Vts_mmu_d8.h"
 #endif
 
@@ -34,11 +34,13 @@ using golden::MmuRow;
 using mmu::Stalls;
 using mmu::Tile;
 
-// A: the processing elements' FP32 adder stages (ts_mmu AddStages).
-template <class VTop, int D, int A = 1>
+// M, A: the processing elements' multiplier and FP32 adder stages (ts_mmu MulStages,
+// AddStages).
+template <class VTop, int D, int M = 1, int A = 1>
 struct Cfg {
   using Top = VTop;
   static constexpr int kDim = D;
+  static constexpr int kMulStages = M;
   static constexpr int kAddStages = A;
 };
 
@@ -46,13 +48,14 @@ struct Cfg {
 using Dims = ::testing::Types<Cfg<Vts_mmu_d16, 16>, Cfg<Vts_mmu_d32, 32>>;
 #else
 using Dims = ::testing::Types<Cfg<Vts_mmu_d2, 2>, Cfg<Vts_mmu_d3, 3>, Cfg<Vts_mmu_d4, 4>,
-                              Cfg<Vts_mmu_d8, 8>, Cfg<Vts_mmu_d4_a3, 4, 3>>;
+                              Cfg<Vts_mmu_d8, 8>, Cfg<Vts_mmu_d4_m2a3, 4, 2, 3>>;
 #endif
 
 struct DimName {
   template <class T>
   static std::string GetName(int) {
     return "Dim" + std::to_string(T::kDim) +
+           (T::kMulStages > 1 ? "Mul" + std::to_string(T::kMulStages) : "") +
            (T::kAddStages > 1 ? "Add" + std::to_string(T::kAddStages) : "");
   }
 };
@@ -146,6 +149,7 @@ template <class C>
 class MmuTest : public ::testing::Test {
  protected:
   static constexpr int D = C::kDim;
+  static constexpr int M = C::kMulStages;
   static constexpr int A = C::kAddStages;
   using Top = typename C::Top;
 
@@ -480,7 +484,7 @@ TYPED_TEST(MmuTest, StallsChangeNothing) {
 
 // With no stalls, one activation row enters per cycle across tile boundaries (weights
 // double-buffered): the job takes the ideal number of cycles plus the pipeline fill.
-// Normal: first weight tile (D) + rows + latency (A+1)D+1 + FIFO. Transposed activations:
+// Normal: first weight tile (D) + rows + latency (A+1)D+M + FIFO. Transposed activations:
 // the first group fills (D) while the first weights load, then the same; both with tiles
 // of one and of three groups. With A adder stages a released bank is refilled only after
 // (A-1)(D-1) cycles, so tiles shorter than D + that hold leave the difference as a bubble
@@ -504,11 +508,11 @@ TYPED_TEST(MmuTest, FullThroughput) {
       const auto r = mmu::run_tiles(sim, D, tiles, {0, 0, 0}, rng, gold.size());
       ASSERT_EQ(r.rows.size(), gold.size());
       for (size_t i = 0; i < gold.size(); ++i) ASSERT_EQ(r.rows[i].data, gold[i].data) << i;
-      constexpr int A = TestFixture::A;
+      constexpr int M = TestFixture::M, A = TestFixture::A;
       const int rows = D * groups, hold = (A - 1) * (D - 1);
       const uint64_t bubble = rows >= D + hold ? 0 : uint64_t(D + hold - rows);
       const uint64_t bound = uint64_t(D) + uint64_t(rows) * ntiles + (ntiles - 2) * bubble +
-                             uint64_t(A + 1) * D + 3;
+                             uint64_t(A + 1) * D + M + 2;
       EXPECT_LE(r.cycles, bound) << "a bubble in the stream";
       ::testing::Test::RecordProperty(std::string("cycles_") + (a_tr ? "atrans" : "normal") +
                                           std::to_string(groups),

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// Yosys gate netlists of ts_mmu (DIM=4; AddStages 1 and 3) simulated in lockstep with the RTL.
+// Yosys gate netlists of ts_mmu (DIM=4; the default PEs and the FPGA configurations' PEs,
+// MulStages 2 and AddStages 3) simulated in lockstep with the RTL.
 #include <gtest/gtest.h>
 
 #include <random>
 #include <tuple>
 
 #include "Vnl_ts_mmu.h"
-#include "Vnl_ts_mmu_a3.h"
+#include "Vnl_ts_mmu_m2a3.h"
 #include "Vts_mmu_d4.h"
-#include "Vts_mmu_d4_a3.h"
+#include "Vts_mmu_d4_m2a3.h"
 #include "mmu_driver.hpp"
 #include "test_util.hpp"
 
@@ -103,8 +104,8 @@ void lockstep_random() {
 
 TEST(MmuNetlist, LockstepRandom) { lockstep_random<Vts_mmu_d4, Vnl_ts_mmu>(); }
 
-// The processing elements' FP32 adder cut in three (AddStages 3, the FPGA configurations).
-TEST(MmuNetlist, LockstepRandomAdd3) { lockstep_random<Vts_mmu_d4_a3, Vnl_ts_mmu_a3>(); }
+// The FPGA configurations' processing elements (MulStages 2, AddStages 3).
+TEST(MmuNetlist, LockstepRandomMul2Add3) { lockstep_random<Vts_mmu_d4_m2a3, Vnl_ts_mmu_m2a3>(); }
 
 }  // namespace
 }  // namespace tessera::test

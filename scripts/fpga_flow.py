@@ -63,14 +63,13 @@ FAMILIES = {
     },
 }
 
-# Chip parameters of the board tops, from config/configs.toml keys.
-CHIP_PARAMS = {
-    "Dim": "dim", "SpadRows": "spad_rows", "SpadBanks": "spad_banks", "AccRows": "acc_rows",
-    "Windows": "windows", "MaxReads": "max_reads", "MaxWrites": "max_writes",
-    "LoadDmas": "load_dmas", "StoreDmas": "store_dmas",
-    "QueueDepth": "queue_depth", "AdamwLanes": "adamw_lanes", "Vec": "vec",
-    "VecDivSqrt": "vec_divsqrt", "PeMulStages": "pe_mul_stages", "PeAddStages": "pe_add_stages",
-}
+# Chip parameters of the board tops, from config/configs.toml keys: every field of the one
+# list in gen_config.py but the bus width (ts_top derives it from Dim) and clock gating (a
+# board top runs one free clock).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gen_config import FIELDS  # noqa: E402
+
+CHIP_PARAMS = {sv: key for key, sv, _ in FIELDS if key not in ("bus_bytes", "clock_gating")}
 
 
 class FlowError(Exception):

@@ -13,6 +13,8 @@ ts_add_model(tessera_arith_models TOP ts_fp32_add PREFIX Vts_fp32_add_s4 PARAMS 
 # The multipliers cut after the significand product (Stages = 2).
 ts_add_model(tessera_arith_models TOP ts_fp_mul16 PREFIX Vts_fp_mul16_s2 PARAMS -GStages=2)
 ts_add_model(tessera_arith_models TOP ts_fp32_mul PREFIX Vts_fp32_mul_s2 PARAMS -GStages=2)
+# The requantiser with all three internal cuts (Stages = 4, the FPGA configurations' store).
+ts_add_model(tessera_arith_models TOP ts_int_requant PREFIX Vts_int_requant_s4 PARAMS -GStages=4)
 # Pipelined divider and square root at one digit per stage and at a BitsPerStage that
 # does not divide the 27 digits (the default build above has 3).
 foreach(unit ts_fp32_div_pipe ts_fp32_sqrt_pipe)

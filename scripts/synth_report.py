@@ -81,7 +81,7 @@ CFG_BLOCKS = {
                           "Windows": c["windows"], "SpadRows": c["spad_rows"],
                           "AccRows": c["acc_rows"]},
     "ts_store": lambda c: {"Dim": c["dim"], "AwId": 0, "MaxWrites": c["max_writes"],
-                           "Dmas": c["store_dmas"],
+                           "Dmas": c["store_dmas"], "ConvStages": c["store_stages"],
                            "Windows": c["windows"], "AccRows": c["acc_rows"]},
     "ts_exec": lambda c: {"Dim": c["dim"], "SpadRows": c["spad_rows"],
                           "AccRows": c["acc_rows"], "PeMulStages": c["pe_mul_stages"],

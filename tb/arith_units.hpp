@@ -259,8 +259,9 @@ struct ReqIn {
   int32_t zp;
   int8_t lo, hi;
 };
-struct Requant {
-  using Top = Vts_int_requant;
+template <class VTop>
+struct RequantUnit {
+  using Top = VTop;
   using In = ReqIn;
   static constexpr bool kIterative = false;
   static constexpr int kDigits = 2;
@@ -288,6 +289,7 @@ struct Requant {
            std::to_string(in.lo) + "," + std::to_string(in.hi) + "]";
   }
 };
+using Requant = RequantUnit<Vts_int_requant>;
 
 // ---- Checking ----
 

@@ -22,6 +22,7 @@ module ts_icebreaker_top #(
   parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
   parameter int unsigned PeMulStages = ts_cfg_pkg::TinyPeMulStages,
   parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
+  parameter int unsigned StoreStages = ts_cfg_pkg::TinyStoreStages,
   parameter int unsigned RamBytes    = 4096,
   parameter int unsigned Baud        = 115200,
   // 12 MHz * 64 / 32 = 24 MHz (VCO 768 MHz).
@@ -76,6 +77,7 @@ module ts_icebreaker_top #(
     .VecDivSqrt (VecDivSqrt),
     .PeMulStages(PeMulStages),
     .PeAddStages(PeAddStages),
+    .StoreStages(StoreStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -23,6 +23,7 @@ module ts_tangnano20k_top #(
   parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
   parameter int unsigned PeMulStages = ts_cfg_pkg::TinyPeMulStages,
   parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
+  parameter int unsigned StoreStages = ts_cfg_pkg::TinyStoreStages,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
   // 27 MHz in, 27 MHz out, VCO 864 MHz.
@@ -85,6 +86,7 @@ module ts_tangnano20k_top #(
     .VecDivSqrt (VecDivSqrt),
     .PeMulStages(PeMulStages),
     .PeAddStages(PeAddStages),
+    .StoreStages(StoreStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -37,9 +37,6 @@ module ts_fp32_add #(
   logic [7:0] ex_a, ey_eff, d_a;
   logic [23:0] mx_a, my_a;
   logic [SpW-1:0] sp_a;
-  logic [31:0] sp_res;
-  logic [ts_pkg::FlagW-1:0] sp_flags;
-  logic        sp_hit;
 
   ts_fp32_unpack u_unpack_a (
     .mag_i(a_i[30:0]), .nan_o(a_nan), .snan_o(a_snan), .inf_o(a_inf), .zero_o(a_zero),
@@ -62,19 +59,8 @@ module ts_fp32_add #(
     d_a    = ex_a - ey_eff;
 
     // NaN and infinity operands decide the result here; it rides along to the end.
-    sp_hit   = 1'b1;
-    sp_res   = ts_pkg::Fp32QNan;
-    sp_flags = '0;
-    if (a_nan || b_nan) begin
-      sp_flags[ts_pkg::FlagNv] = a_snan | b_snan;
-    end else if (a_inf && b_inf && (a_i[31] != sb)) begin
-      sp_flags[ts_pkg::FlagNv] = 1'b1;
-    end else if (a_inf || b_inf) begin
-      sp_res = {sx_a, 8'hff, 23'd0};
-    end else begin
-      sp_hit = 1'b0;
-    end
-    sp_a = {sp_hit, sp_res, sp_flags};
+    sp_a = ts_pkg::fp32_special(a_nan || b_nan, a_snan || b_snan,
+                                a_inf && b_inf && (a_i[31] != sb), a_inf || b_inf, sx_a);
   end
 
   // Zeros need no special case: an exact zero sum takes the rounding-mode sign rule.

@@ -41,28 +41,13 @@ module ts_fp_mul_core #(
   logic [PW-1:0]      prod_a;
   logic signed [11:0] esum_a;
   logic [SpW-1:0]     sp_a;
-  logic [31:0]        sp_res;
-  logic [ts_pkg::FlagW-1:0] sp_flags;
-  logic               sp_hit;
 
   assign prod_a = ma_i * mb_i;
   assign esum_a = $signed({3'b0, ea_i}) + $signed({3'b0, eb_i}) - 12'sd126;
 
-  always_comb begin
-    sp_hit   = 1'b1;
-    sp_res   = ts_pkg::Fp32QNan;
-    sp_flags = '0;
-    if (a_nan_i || b_nan_i) begin
-      sp_flags[ts_pkg::FlagNv] = a_snan_i | b_snan_i;
-    end else if ((a_inf_i && b_zero_i) || (b_inf_i && a_zero_i)) begin
-      sp_flags[ts_pkg::FlagNv] = 1'b1;
-    end else if (a_inf_i || b_inf_i) begin
-      sp_res = {sign_i, 8'hff, 23'd0};
-    end else begin
-      sp_hit = 1'b0;
-    end
-    sp_a = {sp_hit, sp_res, sp_flags};
-  end
+  assign sp_a = ts_pkg::fp32_special(a_nan_i || b_nan_i, a_snan_i || b_snan_i,
+                                     (a_inf_i && b_zero_i) || (b_inf_i && a_zero_i),
+                                     a_inf_i || b_inf_i, sign_i);
 
   // ------------------------------------------------------------------ cut
   logic [PW-1:0]      prod;

@@ -19,4 +19,30 @@ package ts_pkg;
   localparam logic [15:0] Fp16QNan = 16'h7e00;
   localparam logic [15:0] Bf16QNan = 16'h7fc0;
 
+  // The special result of an FP32 add or multiply, decided from its operands' classes:
+  // {hit, result, flags}. A NaN operand gives the canonical NaN (NV if one is signalling),
+  // an invalid operation (inf - inf, inf * 0) the canonical NaN with NV, another infinity
+  // operand an infinity of sign inf_sign; hit = 0: no special case.
+  function automatic logic [1+32+FlagW-1:0] fp32_special(input logic nan, input logic snan,
+                                                         input logic invalid,
+                                                         input logic inf,
+                                                         input logic inf_sign);
+    logic             hit;
+    logic [31:0]      res;
+    logic [FlagW-1:0] flags;
+    hit   = 1'b1;
+    res   = Fp32QNan;
+    flags = '0;
+    if (nan) begin
+      flags[FlagNv] = snan;
+    end else if (invalid) begin
+      flags[FlagNv] = 1'b1;
+    end else if (inf) begin
+      res = {inf_sign, 8'hff, 23'd0};
+    end else begin
+      hit = 1'b0;
+    end
+    fp32_special = {hit, res, flags};
+  endfunction
+
 endpackage

@@ -19,6 +19,7 @@ module ts_lsu_tb_top #(
   parameter int unsigned Windows   = 2,
   parameter int unsigned LoadDmas  = 1,
   parameter int unsigned StoreDmas = 1,
+  parameter int unsigned ConvStages = 1,  // ts_store's converter stages
   localparam int unsigned DataW    = Dim * 16,
   localparam int unsigned AccW     = Dim * 32,
   localparam int unsigned SpAw     = $clog2(SpadRows),
@@ -192,7 +193,8 @@ module ts_lsu_tb_top #(
     .MaxWrites(MaxWrites),
     .Windows  (Windows),
     .AccRows  (AccRows),
-    .Dmas     (StoreDmas)
+    .Dmas     (StoreDmas),
+    .ConvStages(ConvStages)
   ) u_store (
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),

@@ -19,9 +19,11 @@
 //              the last DMA row of a host row with an odd number of accumulator rows
 //              reads only one.
 // Pipeline: DMA request accepted (and accumulator read issued) in cycle t, accumulator
-// row in t+1 (converted), DMA response registered in t+2. The response has no
-// back-pressure: the DMA asks only for rows its row FIFO can take (RowFifo covers the
-// two-cycle latency at one row per cycle). Completion is the DMA's, after every B.
+// row in t+1 (converted), DMA response registered in t+1+ConvStages (the converters'
+// latency: ConvStages > 1 cuts ts_int_requant inside its datapath, docs/arith.md). The
+// response has no back-pressure: the DMA asks only for rows its row FIFO can take (RowFifo
+// covers the pipeline's latency at one row per cycle). Completion is the DMA's, after
+// every B.
 `include "ts_assert.svh"
 
 module ts_store #(
@@ -33,6 +35,7 @@ module ts_store #(
   parameter int unsigned Windows   = 2,
   parameter int unsigned AccRows   = 64,
   parameter int unsigned Dmas      = 1,    // STOREs in flight: 1 or 2
+  parameter int unsigned ConvStages = 1,   // converters' latency (ts_fp_narrow, ts_int_requant)
   localparam int unsigned DataW    = Dim * 16,
   localparam int unsigned AccW     = Dim * 32,
   localparam int unsigned AccAw    = $clog2(AccRows),
@@ -173,7 +176,7 @@ module ts_store #(
       .SramRows (VRows),
       .RowsW    (16),
       .BprW     (BprW),
-      .RowFifo  (6)
+      .RowFifo  (5 + ConvStages)
     ) u_dma (
       .clk_i           (clk_i),
       .rst_ni          (rst_ni),
@@ -359,7 +362,7 @@ module ts_store #(
   logic [Dim-1:0]       unused_fp_valid, unused_q_valid, unused_q_err;
 
   for (genvar l = 0; l < Dim; l++) begin : g_lane
-    ts_fp_narrow #(.Stages(1)) u_narrow (
+    ts_fp_narrow #(.Stages(ConvStages)) u_narrow (
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
       .in_valid_i (fp_in),
@@ -372,7 +375,7 @@ module ts_store #(
     // Kept as its own module through synth -flatten: Yosys/ABC then maps the 32x32
     // multiplier once instead of Dim times inside one flat netlist (minutes, not an hour).
     (* keep_hierarchy *)
-    ts_int_requant #(.Stages(1)) u_requant (
+    ts_int_requant #(.Stages(ConvStages)) u_requant (
       .clk_i       (clk_i),
       .rst_ni      (rst_ni),
       .in_valid_i  (int_in),
@@ -388,10 +391,19 @@ module ts_store #(
     );
   end
 
-  // ---------------------------------------------------------------- stage 2 (t+2)
+  // ---------------------------------------------------------------- stage 2 (t+1+ConvStages)
+  // The slot's control and the raw row, delayed as long as the converters.
   logic             s2_v_q, s2_emit_q, s2_first_q, s2_single_q;
   logic [Dim-1:0]   s2_mask_q;
   logic [DataW-1:0] raw_q;
+  ts_pipe #(.Width(3 + Dim + DataW), .Depth(ConvStages)) u_s2 (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .valid_i(s1_v_q),
+    .data_i ({s1_emit_q, s1_first_q, s1_single_q, s1_mask_q, raw_d}),
+    .valid_o(s2_v_q),
+    .data_o ({s2_emit_q, s2_first_q, s2_single_q, s2_mask_q, raw_q})
+  );
   logic [Half-1:0]  lo_q;
   logic [FlagW-1:0] flags_or;
 
@@ -420,10 +432,6 @@ module ts_store #(
       s1_emit_q   <= 1'b0;
       s1_first_q  <= 1'b0;
       s1_single_q <= 1'b0;
-      s2_v_q      <= 1'b0;
-      s2_emit_q   <= 1'b0;
-      s2_first_q  <= 1'b0;
-      s2_single_q <= 1'b0;
     end else begin
       if (cmd_fire || req_fire) begin
         ph_q <= 1'b0;
@@ -435,10 +443,6 @@ module ts_store #(
       s1_emit_q   <= req_fire;
       s1_first_q  <= rd_fire && !req_fire;
       s1_single_q <= single;
-      s2_v_q      <= s1_v_q;
-      s2_emit_q   <= s1_emit_q;
-      s2_first_q  <= s1_first_q;
-      s2_single_q <= s1_single_q;
     end
   end
 
@@ -471,12 +475,6 @@ module ts_store #(
     if (s1_v_q && s1_rd_q) begin
       hi_q <= acc_rsp_data_i[AccW-1:DataW];
     end
-    if (s1_v_q && (fmt_q == FmtRaw)) begin
-      raw_q <= raw_d;
-    end
-    if (s1_v_q) begin
-      s2_mask_q <= s1_mask_q;
-    end
     if (s2_v_q && s2_first_q) begin
       lo_q <= q_res;
     end
@@ -508,6 +506,7 @@ module ts_store #(
   `TS_ASSERT(a_cmd_stable, (cmd_valid_i && !cmd_ready_o) |=> cmd_valid_i, clk_i, rst_ni,
              "STORE command withdrawn before it was accepted")
   `TS_ASSERT_INIT(a_dmas, Dmas == 1 || Dmas == 2, "Dmas must be 1 or 2")
+  `TS_ASSERT_INIT(a_conv, ConvStages >= 1 && ConvStages <= 4, "ConvStages must be in [1, 4]")
   `TS_ASSERT(a_one_issuer, ((d_aw_valid | d_w_valid | d_req_valid) & ~(Dmas'(1) << act)) == '0,
              clk_i, rst_ni, "a DMA other than the adapter's presents AW, W or a row read")
   `TS_ASSERT(a_b_owner, m_axi_b_valid_i |-> (out_q[b_sel*OutW +: OutW] != '0), clk_i, rst_ni,

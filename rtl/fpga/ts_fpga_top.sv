@@ -30,6 +30,7 @@ module ts_fpga_top #(
   parameter bit          VecDivSqrt  = ts_cfg_pkg::TinyVecDivSqrt != 0,
   parameter int unsigned PeMulStages = ts_cfg_pkg::TinyPeMulStages,
   parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
+  parameter int unsigned StoreStages = ts_cfg_pkg::TinyStoreStages,
   parameter int unsigned RamBytes    = 16384,
   parameter logic [31:0] RamBase     = 32'h1000_0000,
   parameter int unsigned ClkDiv      = 104,
@@ -167,7 +168,8 @@ module ts_fpga_top #(
     .Vec        (Vec),
     .VecDivSqrt (VecDivSqrt),
     .PeMulStages(PeMulStages),
-    .PeAddStages(PeAddStages)
+    .PeAddStages(PeAddStages),
+    .StoreStages(StoreStages)
   ) u_top (
     .clk_i            (clk_i),
     .rst_ni           (rst_ni),

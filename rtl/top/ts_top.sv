@@ -47,6 +47,8 @@ module ts_top #(
   // the clock rate (docs/mmu.md).
   parameter int unsigned PeMulStages = 1,
   parameter int unsigned PeAddStages = 1,
+  // Pipeline stages of the store unit's converters (ts_store ConvStages; docs/lsu.md).
+  parameter int unsigned StoreStages = 1,
   localparam int unsigned BusBytes  = 2 * Dim,
   localparam int unsigned DW        = BusBytes * 8
 ) (
@@ -660,7 +662,8 @@ module ts_top #(
     .MaxWrites(MaxWrites),
     .Windows  (Windows),
     .AccRows  (AccRows),
-    .Dmas     (StoreDmas)
+    .Dmas     (StoreDmas),
+    .ConvStages(StoreStages)
   ) u_store (
     .clk_i           (clk_st),
     .rst_ni          (rst_n),

@@ -17,6 +17,7 @@
 #include "Vnl_ts_fp_widen.h"
 #include "Vnl_ts_int8_mac.h"
 #include "Vnl_ts_int_requant.h"
+#include "Vnl_ts_int_requant_s4.h"
 #include "Vts_fp32_add.h"
 #include "Vts_fp32_add_s4.h"
 #include "Vts_fp32_div.h"
@@ -30,6 +31,7 @@
 #include "Vts_fp_widen.h"
 #include "Vts_int8_mac.h"
 #include "Vts_int_requant.h"
+#include "Vts_int_requant_s4.h"
 #include "harness.hpp"
 #include "test_util.hpp"
 
@@ -241,8 +243,9 @@ TEST(Netlist, Int8Mac) {
       });
 }
 
-TEST(Netlist, IntRequant) {
-  lockstep<Vts_int_requant, Vnl_ts_int_requant>(
+template <class R, class N>
+void requant_lockstep() {
+  lockstep<R, N>(
       seed(),
       [](auto& r, auto& n, auto& rng) {
         bool v = rng() % 8 != 0;
@@ -261,6 +264,12 @@ TEST(Netlist, IntRequant) {
         return std::make_tuple(t.out_valid_o, t.out_valid_o ? t.q_o : 0,
                                t.out_valid_o ? t.err_o : 0);
       });
+}
+
+TEST(Netlist, IntRequant) { requant_lockstep<Vts_int_requant, Vnl_ts_int_requant>(); }
+// Stages = 4: the three internal cuts.
+TEST(Netlist, IntRequantPipelined) {
+  requant_lockstep<Vts_int_requant_s4, Vnl_ts_int_requant_s4>();
 }
 
 }  // namespace

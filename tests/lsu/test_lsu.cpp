@@ -240,9 +240,10 @@ TEST(Lsu4, LoadLayouts) {
   }
 }
 
-TEST(Lsu4, StoreFormats) {
+template <class L, class Top>
+void store_formats() {
   const uint64_t s = seed();
-  Bench<L4, Vts_lsu_tb_top> b(mem_cfg(8, 0.3, 7, s), s);
+  Bench<L, Top> b(mem_cfg(8, 0.3, 7, s), s);
   for (uint32_t fmt = 0; fmt < 4 && !::testing::Test::HasFailure(); ++fmt) {
     for (uint32_t cols : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 11u, 12u, 13u, 16u, 17u}) {
       StoreCmd c = b.random_store(int(fmt));
@@ -256,6 +257,10 @@ TEST(Lsu4, StoreFormats) {
     }
   }
 }
+
+TEST(Lsu4, StoreFormats) { store_formats<L4, Vts_lsu_tb_top>(); }
+// Dim 8 with the converters in 4 stages (ts_store ConvStages, as in the fpga configuration).
+TEST(Lsu8, StoreFormats) { store_formats<L8, Vlsu8>(); }
 
 // LOAD into the accumulator then STORE raw: host bytes come back unchanged.
 TEST(Lsu4, RawRoundTrip) {

@@ -8,12 +8,13 @@
 // producer streams in with each value. shift outside [-31, 30] is refused: err_o is set
 // and the output is 0.
 //
-// Latency = Stages cycles (0: combinational). The 32x32 product is formed from four
-// 16x16-bit partial products (each fits an 18x18 DSP multiplier). With Stages >= 2 the
-// datapath itself is cut (Yosys does not retime registers into logic): 2 cuts it after the
-// partial products, 3 also after the doubling high multiply (its sum, nudge and division),
-// 4 also after the rounding divide by a power of two; the zero-point add and the clamp
-// come last. Registers beyond those cuts are placed at the output.
+// Latency = Stages cycles (0: combinational). With Stages >= 2 the datapath itself is cut
+// (Yosys does not retime registers into logic): 2 cuts it after four 16x16-bit partial
+// products of the 32x32 product (each fits an 18x18 DSP multiplier), 3 also after the
+// doubling high multiply (their sum, the nudge and the division), 4 also after the rounding
+// divide by a power of two; the zero-point add and the clamp come last. Registers beyond
+// those cuts are placed at the output. Stages 0 and 1 keep the one 32x32 product (the
+// partial-product form, uncut, takes ABC many times longer to map in Yosys' generic flow).
 module ts_int_requant #(
   parameter int unsigned Stages = 1
 ) (
@@ -44,9 +45,6 @@ module ts_int_requant #(
   logic        shift_bad;
   logic [4:0]  ls, rs;
   logic [31:0] xs;
-  logic [31:0] p_ll;                   // xl * ml, both unsigned
-  logic signed [32:0] p_lh, p_hl;      // unsigned low half * signed high half
-  logic signed [31:0] p_hh;            // xh * mh, both signed
   logic        ovf_a;
   logic [TailW-1:0] tail_a;
 
@@ -55,42 +53,64 @@ module ts_int_requant #(
     ls = (!shift_i[5]) ? shift_i[4:0] : 5'd0;
     rs = shift_i[5] ? 5'(-shift_i) : 5'd0;
     xs = x_i << ls;
-    // xs * mult = p_hh 2^32 + (p_lh + p_hl) 2^16 + p_ll (x = xh 2^16 + xl, xl unsigned).
-    p_ll = 32'(xs[15:0]) * 32'(mult_i[15:0]);
-    p_lh = 33'($signed({1'b0, xs[15:0]})) * 33'($signed(mult_i[31:16]));
-    p_hl = 33'($signed(xs[31:16])) * 33'($signed({1'b0, mult_i[15:0]}));
-    p_hh = 32'($signed(xs[31:16])) * 32'($signed(mult_i[31:16]));
     ovf_a  = (xs == 32'h8000_0000) && (mult_i == 32'h8000_0000);
     tail_a = {shift_bad, rs, zero_point_i, act_min_i, act_max_i};
   end
 
-  // ------------------------------------------------------------------ C1, high multiply
-  logic               v_b, ovf_b;
-  logic [TailW-1:0]   tail_b;
-  logic [31:0]        p_ll_b;
-  logic signed [32:0] p_lh_b, p_hl_b;
-  logic signed [31:0] p_hh_b;
-  ts_pipe #(.Width(TailW + 1 + 32 + 33 + 33 + 32), .Depth(C1 ? 1 : 0)) u_c1 (
-    .clk_i  (clk_i),
-    .rst_ni (rst_ni),
-    .valid_i(in_valid_i),
-    .data_i ({tail_a, ovf_a, p_ll, p_lh, p_hl, p_hh}),
-    .valid_o(v_b),
-    .data_o ({tail_b, ovf_b, p_ll_b, p_lh_b, p_hl_b, p_hh_b})
-  );
-
   // SaturatingRoundingDoublingHighMul: (a*b + nudge) / 2^31, truncating toward zero; only
   // the low 32 bits of the quotient are kept (TFLite casts to int32).
-  logic signed [63:0] ab, ab_nudged;
-  logic [31:0]        hi;
+  logic             v_b;
+  logic [TailW-1:0] tail_b;
+  logic [31:0]      hi;
 
-  always_comb begin
-    ab = ($signed({p_hh_b, 32'd0})) + ($signed({{15{p_lh_b[32]}}, p_lh_b, 16'd0})) +
-         ($signed({{15{p_hl_b[32]}}, p_hl_b, 16'd0})) + $signed({32'd0, p_ll_b});
-    ab_nudged = ab + (ab[63] ? (64'sd1 - 64'sd1073741824) : 64'sd1073741824);
-    // Toward zero: a negative quotient with a remainder is one above the floor.
-    hi = ab_nudged[62:31] + {31'd0, ab_nudged[63] && (ab_nudged[30:0] != '0)};
-    if (ovf_b) hi = 32'h7fff_ffff;
+  if (C1) begin : g_cut
+    // xs * mult = p_hh 2^32 + (p_lh + p_hl) 2^16 + p_ll (x = xh 2^16 + xl, xl unsigned).
+    logic [31:0]        p_ll, p_ll_b;     // xl * ml, both unsigned
+    logic signed [32:0] p_lh, p_hl;       // unsigned low half * signed high half
+    logic signed [32:0] p_lh_b, p_hl_b;
+    logic signed [31:0] p_hh, p_hh_b;     // xh * mh, both signed
+    logic               ovf_b;
+    logic signed [63:0] ab, ab_nudged;
+
+    always_comb begin
+      p_ll = 32'(xs[15:0]) * 32'(mult_i[15:0]);
+      p_lh = 33'($signed({1'b0, xs[15:0]})) * 33'($signed(mult_i[31:16]));
+      p_hl = 33'($signed(xs[31:16])) * 33'($signed({1'b0, mult_i[15:0]}));
+      p_hh = 32'($signed(xs[31:16])) * 32'($signed(mult_i[31:16]));
+    end
+
+    // C1: the partial products.
+    ts_pipe #(.Width(TailW + 1 + 32 + 33 + 33 + 32), .Depth(1)) u_c1 (
+      .clk_i  (clk_i),
+      .rst_ni (rst_ni),
+      .valid_i(in_valid_i),
+      .data_i ({tail_a, ovf_a, p_ll, p_lh, p_hl, p_hh}),
+      .valid_o(v_b),
+      .data_o ({tail_b, ovf_b, p_ll_b, p_lh_b, p_hl_b, p_hh_b})
+    );
+
+    always_comb begin
+      ab = ($signed({p_hh_b, 32'd0})) + ($signed({{15{p_lh_b[32]}}, p_lh_b, 16'd0})) +
+           ($signed({{15{p_hl_b[32]}}, p_hl_b, 16'd0})) + $signed({32'd0, p_ll_b});
+      ab_nudged = ab + (ab[63] ? (64'sd1 - 64'sd1073741824) : 64'sd1073741824);
+      // Toward zero: a negative quotient with a remainder is one above the floor.
+      hi = ab_nudged[62:31] + {31'd0, ab_nudged[63] && (ab_nudged[30:0] != '0)};
+      if (ovf_b) hi = 32'h7fff_ffff;
+    end
+  end else begin : g_flat
+    logic signed [63:0] ab, ab_nudged, ab_div;
+
+    assign v_b    = in_valid_i;
+    assign tail_b = tail_a;
+    always_comb begin
+      ab        = $signed(xs) * $signed(mult_i);
+      ab_nudged = ab + (ab[63] ? (64'sd1 - 64'sd1073741824) : 64'sd1073741824);
+      ab_div    = ab_nudged[63] ? ((ab_nudged + 64'sd2147483647) >>> 31) : (ab_nudged >>> 31);
+      hi        = ovf_a ? 32'h7fff_ffff : ab_div[31:0];
+    end
+
+    logic unused_div;
+    assign unused_div = ^ab_div[63:32];
   end
 
   // ------------------------------------------------------------------ C2, rounding divide

@@ -243,7 +243,7 @@ TEST(Lsu4, LoadLayouts) {
 template <class L, class Top>
 void store_formats() {
   const uint64_t s = seed();
-  Bench<L, Top> b(mem_cfg(8, 0.3, 7, s), s);
+  Bench<L, Top> b(mem_cfg(L::kNb, 0.3, 7, s), s);
   for (uint32_t fmt = 0; fmt < 4 && !::testing::Test::HasFailure(); ++fmt) {
     for (uint32_t cols : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 11u, 12u, 13u, 16u, 17u}) {
       StoreCmd c = b.random_store(int(fmt));

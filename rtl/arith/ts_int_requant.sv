@@ -185,8 +185,7 @@ module ts_int_requant #(
     .data_o ({q_o, err_o})
   );
 
-  // The clamp guarantees the kept int8 is in range; bit 63 of the product only sets the
-  // nudge's sign (a product of two int32 fits 63 bits but for the saturated case).
+  // The clamp guarantees the kept int8 is in range; the right shift is used before C3.
   logic unused_bits;
   assign unused_bits = ^{clamped[33:8], unused_rs_d};
 

@@ -23,6 +23,7 @@ module ts_icebreaker_top #(
   parameter int unsigned PeMulStages = ts_cfg_pkg::TinyPeMulStages,
   parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned StoreStages = ts_cfg_pkg::TinyStoreStages,
+  parameter int unsigned AccAddStages = ts_cfg_pkg::TinyAccAddStages,
   parameter int unsigned RamBytes    = 4096,
   parameter int unsigned Baud        = 115200,
   // 12 MHz * 64 / 32 = 24 MHz (VCO 768 MHz).
@@ -78,6 +79,7 @@ module ts_icebreaker_top #(
     .PeMulStages(PeMulStages),
     .PeAddStages(PeAddStages),
     .StoreStages(StoreStages),
+    .AccAddStages(AccAddStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -24,6 +24,7 @@ module ts_tangnano20k_top #(
   parameter int unsigned PeMulStages = ts_cfg_pkg::TinyPeMulStages,
   parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned StoreStages = ts_cfg_pkg::TinyStoreStages,
+  parameter int unsigned AccAddStages = ts_cfg_pkg::TinyAccAddStages,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
   // 27 MHz in, 27 MHz out, VCO 864 MHz.
@@ -87,6 +88,7 @@ module ts_tangnano20k_top #(
     .PeMulStages(PeMulStages),
     .PeAddStages(PeAddStages),
     .StoreStages(StoreStages),
+    .AccAddStages(AccAddStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -49,6 +49,8 @@ module ts_top #(
   parameter int unsigned PeAddStages = 1,
   // Pipeline stages of the store unit's converters (ts_store ConvStages; docs/lsu.md).
   parameter int unsigned StoreStages = 1,
+  // Pipeline stages of the accumulator's FP32 adders (ts_acc AddStages; docs/memory.md).
+  parameter int unsigned AccAddStages = 1,
   localparam int unsigned BusBytes  = 2 * Dim,
   localparam int unsigned DW        = BusBytes * 8
 ) (
@@ -507,7 +509,7 @@ module ts_top #(
       end
     end
 
-    ts_acc #(.Dim(Dim), .Depth(HalfRows)) u_acc (
+    ts_acc #(.Dim(Dim), .Depth(HalfRows), .AddStages(AccAddStages)) u_acc (
       .clk_i      (clk_i),
       .rst_ni     (rst_n),
       .flags_clr_i(flags_clr),

@@ -26,6 +26,7 @@ FIELDS = [  # (toml key, SV name, C++ name, check)
     ("pe_add_stages", "PeAddStages", "pe_add_stages"),
     ("store_stages", "StoreStages", "store_stages"),
     ("acc_add_stages", "AccAddStages", "acc_add_stages"),
+    ("dma_check_stages", "DmaCheckStages", "dma_check_stages"),
 ]
 ZERO_OK = {"adamw_lanes"}  # 0: the configuration has no AdamW unit
 BOOLS = {"clock_gating", "vec", "vec_divsqrt"}
@@ -76,6 +77,8 @@ def check(name, c):
         errs.append("store_stages must be in [1, 4] (the requantiser has three internal cuts)")
     if c["acc_add_stages"] > 4:
         errs.append("acc_add_stages must be in [1, 4] (the FP32 adder has three internal cuts)")
+    if c["dma_check_stages"] > 2:
+        errs.append("dma_check_stages must be 1 or 2")
     if c["store_dmas"] not in (1, 2):
         errs.append("store_dmas must be 1 or 2")
     if errs:

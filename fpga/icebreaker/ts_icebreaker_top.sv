@@ -24,6 +24,7 @@ module ts_icebreaker_top #(
   parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned StoreStages = ts_cfg_pkg::TinyStoreStages,
   parameter int unsigned AccAddStages = ts_cfg_pkg::TinyAccAddStages,
+  parameter int unsigned DmaCheckStages = ts_cfg_pkg::TinyDmaCheckStages,
   parameter int unsigned RamBytes    = 4096,
   parameter int unsigned Baud        = 115200,
   // 12 MHz * 64 / 32 = 24 MHz (VCO 768 MHz).
@@ -80,6 +81,7 @@ module ts_icebreaker_top #(
     .PeAddStages(PeAddStages),
     .StoreStages(StoreStages),
     .AccAddStages(AccAddStages),
+    .DmaCheckStages(DmaCheckStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -25,6 +25,7 @@ module ts_tangnano20k_top #(
   parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned StoreStages = ts_cfg_pkg::TinyStoreStages,
   parameter int unsigned AccAddStages = ts_cfg_pkg::TinyAccAddStages,
+  parameter int unsigned DmaCheckStages = ts_cfg_pkg::TinyDmaCheckStages,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
   // 27 MHz in, 27 MHz out, VCO 864 MHz.
@@ -89,6 +90,7 @@ module ts_tangnano20k_top #(
     .PeAddStages(PeAddStages),
     .StoreStages(StoreStages),
     .AccAddStages(AccAddStages),
+    .DmaCheckStages(DmaCheckStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -24,6 +24,7 @@ module ts_ulx3s_top #(
   parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned StoreStages = ts_cfg_pkg::TinyStoreStages,
   parameter int unsigned AccAddStages = ts_cfg_pkg::TinyAccAddStages,
+  parameter int unsigned DmaCheckStages = ts_cfg_pkg::TinyDmaCheckStages,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
   // 25 MHz in, 12.5 MHz out, VCO 600 MHz (values from ecppll). A 25 MHz build reached only
@@ -101,6 +102,7 @@ module ts_ulx3s_top #(
     .PeAddStages(PeAddStages),
     .StoreStages(StoreStages),
     .AccAddStages(AccAddStages),
+    .DmaCheckStages(DmaCheckStages),
     .RamBytes   (RamBytes),
     .ClkDiv     (ClkHz / Baud)
   ) u_chip (

@@ -37,6 +37,7 @@ module ts_load #(
   parameter int unsigned SpadRows = 256,
   parameter int unsigned AccRows  = 64,
   parameter int unsigned Dmas     = 1,    // LOADs in flight: 1 or 2
+  parameter int unsigned CheckStages = 1, // cycles of ts_dma's descriptor check: 1 or 2
   localparam int unsigned DataW   = Dim * 16,
   localparam int unsigned AccW    = Dim * 32,
   localparam int unsigned SpAw    = $clog2(SpadRows),
@@ -158,7 +159,8 @@ module ts_load #(
       .SramAw   (VAw),
       .SramRows (VRows),
       .RowsW    (16),
-      .BprW     (16)
+      .BprW     (16),
+      .CheckStages(CheckStages)
     ) u_dma (
       .clk_i           (clk_i),
       .rst_ni          (rst_ni),

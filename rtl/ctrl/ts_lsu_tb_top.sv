@@ -20,6 +20,7 @@ module ts_lsu_tb_top #(
   parameter int unsigned LoadDmas  = 1,
   parameter int unsigned StoreDmas = 1,
   parameter int unsigned ConvStages = 1,  // ts_store's converter stages
+  parameter int unsigned CheckStages = 1, // both DMAs' descriptor check cycles
   localparam int unsigned DataW    = Dim * 16,
   localparam int unsigned AccW     = Dim * 32,
   localparam int unsigned SpAw     = $clog2(SpadRows),
@@ -135,7 +136,8 @@ module ts_lsu_tb_top #(
     .MaxReads(MaxReads),
     .Windows (Windows),
     .SpadRows(SpadRows),
-    .AccRows (AccRows)
+    .AccRows (AccRows),
+    .CheckStages(CheckStages)
   ) u_load (
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),
@@ -194,7 +196,8 @@ module ts_lsu_tb_top #(
     .Windows  (Windows),
     .AccRows  (AccRows),
     .Dmas     (StoreDmas),
-    .ConvStages(ConvStages)
+    .ConvStages(ConvStages),
+    .CheckStages(CheckStages)
   ) u_store (
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),

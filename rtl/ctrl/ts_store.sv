@@ -36,6 +36,7 @@ module ts_store #(
   parameter int unsigned AccRows   = 64,
   parameter int unsigned Dmas      = 1,    // STOREs in flight: 1 or 2
   parameter int unsigned ConvStages = 1,   // converters' latency (ts_fp_narrow, ts_int_requant)
+  parameter int unsigned CheckStages = 1,  // cycles of ts_dma's descriptor check: 1 or 2
   localparam int unsigned DataW    = Dim * 16,
   localparam int unsigned AccW     = Dim * 32,
   localparam int unsigned AccAw    = $clog2(AccRows),
@@ -176,7 +177,8 @@ module ts_store #(
       .SramRows (VRows),
       .RowsW    (16),
       .BprW     (BprW),
-      .RowFifo  (5 + ConvStages)
+      .RowFifo  (5 + ConvStages),
+      .CheckStages(CheckStages)
     ) u_dma (
       .clk_i           (clk_i),
       .rst_ni          (rst_ni),

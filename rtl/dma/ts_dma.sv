@@ -13,6 +13,11 @@
 // fewer than MaxReads (MaxWrites) bursts are outstanding. Data paths re-walk the same rows
 // (AXI returns same-ID reads in order), realign bytes with a two-beat shifter and count
 // beats per burst for WLAST from a FIFO of accepted AW lengths.
+//
+// CheckStages = 2 spends two cycles in the descriptor check: the spans (a multiply and
+// adds) are registered in the first, compared with the windows and the SRAM size in the
+// second. With 1 (one cycle, the simulated ASIC configurations) that check drove the
+// walker's start in the same cycle: the slowest path of the DMA on an FPGA.
 `include "ts_assert.svh"
 
 module ts_dma #(
@@ -27,6 +32,7 @@ module ts_dma #(
   parameter int unsigned RowsW     = 16,
   parameter int unsigned BprW      = 16,
   parameter int unsigned RowFifo   = 4,   // SRAM rows buffered on SRAM->DRAM
+  parameter int unsigned CheckStages = 1, // cycles of the descriptor check: 1 or 2
   localparam int unsigned B        = DataW / 8,
   localparam int unsigned LgB      = $clog2(B),
   localparam int unsigned WinW     = (Windows > 1) ? $clog2(Windows) : 1
@@ -172,16 +178,53 @@ module ts_dma #(
   logic [B-1:0]      w_strb_q;
 
   // ---------------------------------------------------------------- descriptor check
-  logic [SpanW-1:0] span_end;   // one past the last byte touched
-  logic [SpanW-1:0] sram_end;   // one past the last SRAM row touched
+  logic [SpanW-1:0] span_end_c, span_end;   // one past the last byte touched
+  logic [SpanW-1:0] sram_end_c, sram_end;   // one past the last SRAM row touched
+  logic [SpanW-1:0] rows_x_no;
+  logic [SLeftW-1:0] rows_no_c, rows_no;    // SRAM rows of the whole descriptor (if it fits)
   logic [BeatW-1:0] no_calc;
-  logic             win_ok, desc_bad;
+  logic             win_ok, desc_bad, chk_go;
 
   always_comb begin
-    no_calc  = BeatW'((BeatW'(bpr_q) + BeatW'(B - 1)) >> LgB);
-    span_end = SpanW'(base_q) + SpanW'(bpr_q) +
-               SpanW'((SpanW'(rows_q) - 1'b1) * SpanW'(stride_q));
-    sram_end = SpanW'(sram_q) + SpanW'(SpanW'(rows_q) * SpanW'(no_calc));
+    no_calc    = BeatW'((BeatW'(bpr_q) + BeatW'(B - 1)) >> LgB);
+    span_end_c = SpanW'(base_q) + SpanW'(bpr_q) +
+                 SpanW'((SpanW'(rows_q) - 1'b1) * SpanW'(stride_q));
+    rows_x_no  = SpanW'(SpanW'(rows_q) * SpanW'(no_calc));
+    rows_no_c  = SLeftW'(rows_x_no);
+    sram_end_c = SpanW'(sram_q) + rows_x_no;
+  end
+
+  if (CheckStages == 1) begin : g_chk1
+    assign span_end = span_end_c;
+    assign sram_end = sram_end_c;
+    assign rows_no  = rows_no_c;
+    assign chk_go   = 1'b1;
+  end else begin : g_chk2
+    // First check cycle: the sums registered (chk_q low); second: compared (chk_q high).
+    logic             chk_q;
+    logic [SpanW-1:0] span_end_q, sram_end_q;
+    logic [SLeftW-1:0] rows_no_q;
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        chk_q <= 1'b0;
+      end else begin
+        chk_q <= (state_q == StCheck) && !chk_q;
+      end
+    end
+    always_ff @(posedge clk_i) begin
+      if ((state_q == StCheck) && !chk_q) begin
+        span_end_q <= span_end_c;
+        sram_end_q <= sram_end_c;
+        rows_no_q  <= rows_no_c;
+      end
+    end
+    assign span_end = span_end_q;
+    assign sram_end = sram_end_q;
+    assign rows_no  = rows_no_q;
+    assign chk_go   = chk_q;
+  end
+
+  always_comb begin
     desc_bad = (rows_q == '0) || (bpr_q == '0) || (span_end > (SpanW'(1) << AddrW)) ||
                (sram_end > SpanW'(SramRows));
     win_ok = 1'b0;
@@ -387,6 +430,8 @@ module ts_dma #(
         if (abort_i) begin
           status_d = StatAbort;
           state_d  = StDone;
+        end else if (!chk_go) begin
+          state_d = StCheck;
         end else if (desc_bad) begin
           status_d   = StatDesc;
           err_addr_d = base_q;
@@ -453,7 +498,7 @@ module ts_dma #(
 
   // ---------------------------------------------------------------- state registers
   logic start;
-  assign start = (state_q == StCheck) && !abort_i && !desc_bad && win_ok;
+  assign start = (state_q == StCheck) && chk_go && !abort_i && !desc_bad && win_ok;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -517,7 +562,7 @@ module ts_dma #(
         s_valid_q <= 1'b0;
       end
       if (start) begin
-        s_left_q <= dir_q ? SLeftW'(rows_q * no_calc) : '0;
+        s_left_q <= dir_q ? rows_no : '0;
       end else if (s_load) begin
         s_left_q <= s_left_q - 1'b1;
       end
@@ -643,6 +688,7 @@ module ts_dma #(
                   "DataW must be 64, 128, 256 or 512")
   `TS_ASSERT_INIT(a_out, MaxReads >= 1 && MaxWrites >= 2, "MaxReads >= 1, MaxWrites >= 2")
   `TS_ASSERT_INIT(a_sram_rows, SramRows <= (1 << SramAw), "SramRows exceeds the SRAM address")
+  `TS_ASSERT_INIT(a_check_stages, CheckStages == 1 || CheckStages == 2, "CheckStages must be 1 or 2")
   `TS_ASSERT(a_desc_stable, (desc_valid_i && !desc_ready_o) |=> desc_valid_i, clk_i, rst_ni,
              "descriptor withdrawn before it was accepted")
   `TS_ASSERT(a_ar_stable, (m_axi_ar_valid_o && !m_axi_ar_ready_i) |=> (m_axi_ar_valid_o &&

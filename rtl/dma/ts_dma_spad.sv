@@ -15,6 +15,7 @@ module ts_dma_spad #(
   parameter int unsigned Windows   = 2,
   parameter int unsigned Banks     = 2,
   parameter int unsigned Depth     = 16,  // rows per bank
+  parameter int unsigned CheckStages = 1, // cycles of the DMA's descriptor check (1 or 2)
   localparam int unsigned B        = DataW / 8,
   localparam int unsigned Rows     = Banks * Depth,
   localparam int unsigned SramAw   = $clog2(Rows),
@@ -98,7 +99,8 @@ module ts_dma_spad #(
     .SramAw   (SramAw),
     .SramRows (Rows),
     .RowsW    (16),
-    .BprW     (16)
+    .BprW     (16),
+    .CheckStages(CheckStages)
   ) u_dma (
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),

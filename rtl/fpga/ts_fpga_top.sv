@@ -32,6 +32,7 @@ module ts_fpga_top #(
   parameter int unsigned PeAddStages = ts_cfg_pkg::TinyPeAddStages,
   parameter int unsigned StoreStages = ts_cfg_pkg::TinyStoreStages,
   parameter int unsigned AccAddStages = ts_cfg_pkg::TinyAccAddStages,
+  parameter int unsigned DmaCheckStages = ts_cfg_pkg::TinyDmaCheckStages,
   parameter int unsigned RamBytes    = 16384,
   parameter logic [31:0] RamBase     = 32'h1000_0000,
   parameter int unsigned ClkDiv      = 104,
@@ -171,7 +172,8 @@ module ts_fpga_top #(
     .PeMulStages(PeMulStages),
     .PeAddStages(PeAddStages),
     .StoreStages(StoreStages),
-    .AccAddStages(AccAddStages)
+    .AccAddStages(AccAddStages),
+    .DmaCheckStages(DmaCheckStages)
   ) u_top (
     .clk_i            (clk_i),
     .rst_ni           (rst_ni),

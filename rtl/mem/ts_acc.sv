@@ -81,6 +81,41 @@ module ts_acc #(
   assign re        = w_acc || r_fire;
   assign raddr     = w_acc ? w_addr_i : r_addr_i;
 
+  // The adders, shared by both variants: each variant drives their operands (add_*); the
+  // FP32 results and flags come AddStages cycles later, the INT32 sum or the new row
+  // (other_d) at once.
+  logic                         add_v;
+  logic [1:0]                   add_mode;
+  logic [RowW-1:0]              add_old, add_new, int_sum, other_d, fp_res;
+  logic [Dim*ts_pkg::FlagW-1:0] fp_flags;
+  logic [ts_pkg::FlagW-1:0]     fp_flags_or;
+
+  always_comb begin
+    for (int unsigned l = 0; l < Dim; l++) begin
+      int_sum[l*32 +: 32] = add_old[l*32 +: 32] + add_new[l*32 +: 32];
+    end
+    other_d     = (add_mode == ModeInt32) ? int_sum : add_new;
+    fp_flags_or = '0;
+    for (int unsigned l = 0; l < Dim; l++) begin
+      fp_flags_or = fp_flags_or | fp_flags[l*ts_pkg::FlagW +: ts_pkg::FlagW];
+    end
+  end
+
+  for (genvar l = 0; l < Dim; l++) begin : g_lane
+    logic unused_valid;
+    ts_fp32_add #(.Stages(AddStages)) u_add (
+      .clk_i      (clk_i),
+      .rst_ni     (rst_ni),
+      .in_valid_i (add_v && (add_mode == ModeFp32)),
+      .a_i        (add_old[l*32 +: 32]),
+      .b_i        (add_new[l*32 +: 32]),
+      .sub_i      (1'b0),
+      .out_valid_o(unused_valid),
+      .res_o      (fp_res[l*32 +: 32]),
+      .flags_o    (fp_flags[l*ts_pkg::FlagW +: ts_pkg::FlagW])
+    );
+  end
+
   ts_sram #(.Width(RowW), .Depth(Depth), .TwoPort(1'b1)) u_sram (
     .clk_i  (clk_i),
     .we_i   (ram_we),
@@ -95,9 +130,7 @@ module ts_acc #(
     // ---------------------------------------------------------------- forwarding variant
     logic             s2_wv_q, s3_wv_q, s2_fp_q;
     logic [AddrW-1:0] s1_raddr_q, s2_addr_q, s3_addr_q;
-    logic [RowW-1:0]  old_row, int_sum, other_d, s2_other_q, s3_res_q, s2_res, fp_res;
-    logic [Dim-1:0]   fp_valid;
-    logic [Dim*ts_pkg::FlagW-1:0] fp_flags;
+    logic [RowW-1:0]  old_row, s2_other_q, s3_res_q, s2_res;
 
     // S1: forwarding, then the adds.
     always_comb begin
@@ -107,39 +140,15 @@ module ts_acc #(
       end else if (s3_wv_q && (s3_addr_q == s1_raddr_q)) begin
         old_row = s3_res_q;
       end
-      for (int unsigned l = 0; l < Dim; l++) begin
-        int_sum[l*32 +: 32] = old_row[l*32 +: 32] + s1_wdata_q[l*32 +: 32];
-      end
-      other_d  = (s1_mode_q == ModeInt32) ? int_sum : s1_wdata_q;
-      fp_valid = {Dim{s1_wv_q && (s1_mode_q == ModeFp32)}};
     end
-
-    for (genvar l = 0; l < Dim; l++) begin : g_lane
-      logic unused_valid;
-      ts_fp32_add #(.Stages(1)) u_add (
-        .clk_i      (clk_i),
-        .rst_ni     (rst_ni),
-        .in_valid_i (fp_valid[l]),
-        .a_i        (old_row[l*32 +: 32]),
-        .b_i        (s1_wdata_q[l*32 +: 32]),
-        .sub_i      (1'b0),
-        .out_valid_o(unused_valid),
-        .res_o      (fp_res[l*32 +: 32]),
-        .flags_o    (fp_flags[l*ts_pkg::FlagW +: ts_pkg::FlagW])
-      );
-    end
+    assign add_v    = s1_wv_q;
+    assign add_mode = s1_mode_q;
+    assign add_old  = old_row;
+    assign add_new  = s1_wdata_q;
 
     // S2: result selection, write-back, flags.
-    always_comb begin
-      s2_res    = s2_fp_q ? fp_res : s2_other_q;
-      flags_set = '0;
-      for (int unsigned l = 0; l < Dim; l++) begin
-        flags_set = flags_set | fp_flags[l*ts_pkg::FlagW +: ts_pkg::FlagW];
-      end
-      if (!(s2_wv_q && s2_fp_q)) begin
-        flags_set = '0;
-      end
-    end
+    assign s2_res    = s2_fp_q ? fp_res : s2_other_q;
+    assign flags_set = (s2_wv_q && s2_fp_q) ? fp_flags_or : '0;
     assign ram_we     = s2_wv_q;
     assign ram_waddr  = s2_addr_q;
     assign ram_wdata  = s2_res;
@@ -181,9 +190,7 @@ module ts_acc #(
     logic [InFlight*AddrW-1:0] inf_a;
     logic                      p1_wv_q, p1_fp_q, wb_fp;
     logic [1:0]                p1_mode_q;
-    logic [RowW-1:0]           p1_old_q, p1_wdata_q, int_sum, other_d, wb_other, fp_res;
-    logic [Dim-1:0]            fp_valid;
-    logic [Dim*ts_pkg::FlagW-1:0] fp_flags;
+    logic [RowW-1:0]           p1_old_q, p1_wdata_q, wb_other;
     logic [AddStages-1:0]      chain_v_q;
     logic [AddStages*AddrW-1:0] chain_a_q;
     logic [AddrW-1:0]          p1_addr_q;
@@ -198,27 +205,11 @@ module ts_acc #(
         w_haz = w_haz || (inf_v[e] && (inf_a[e*AddrW +: AddrW] == w_addr_i));
         r_haz = r_haz || (inf_v[e] && (inf_a[e*AddrW +: AddrW] == r_addr_i));
       end
-      for (int unsigned l = 0; l < Dim; l++) begin
-        int_sum[l*32 +: 32] = p1_old_q[l*32 +: 32] + p1_wdata_q[l*32 +: 32];
-      end
-      other_d  = (p1_mode_q == ModeInt32) ? int_sum : p1_wdata_q;
-      fp_valid = {Dim{p1_wv_q && (p1_mode_q == ModeFp32)}};
     end
-
-    for (genvar l = 0; l < Dim; l++) begin : g_lane
-      logic unused_valid;
-      ts_fp32_add #(.Stages(AddStages)) u_add (
-        .clk_i      (clk_i),
-        .rst_ni     (rst_ni),
-        .in_valid_i (fp_valid[l]),
-        .a_i        (p1_old_q[l*32 +: 32]),
-        .b_i        (p1_wdata_q[l*32 +: 32]),
-        .sub_i      (1'b0),
-        .out_valid_o(unused_valid),
-        .res_o      (fp_res[l*32 +: 32]),
-        .flags_o    (fp_flags[l*ts_pkg::FlagW +: ts_pkg::FlagW])
-      );
-    end
+    assign add_v    = p1_wv_q;
+    assign add_mode = p1_mode_q;
+    assign add_old  = p1_old_q;
+    assign add_new  = p1_wdata_q;
 
     // The INT32 sum or the overwrite row, and which result is written, beside the adder.
     logic unused_wb_valid;
@@ -231,15 +222,7 @@ module ts_acc #(
       .data_o ({wb_fp, wb_other})
     );
 
-    always_comb begin
-      flags_set = '0;
-      for (int unsigned l = 0; l < Dim; l++) begin
-        flags_set = flags_set | fp_flags[l*ts_pkg::FlagW +: ts_pkg::FlagW];
-      end
-      if (!(chain_v_q[AddStages-1] && wb_fp)) begin
-        flags_set = '0;
-      end
-    end
+    assign flags_set  = (chain_v_q[AddStages-1] && wb_fp) ? fp_flags_or : '0;
     assign ram_we     = chain_v_q[AddStages-1];
     assign ram_waddr  = chain_a_q[(AddStages-1)*AddrW +: AddrW];
     assign ram_wdata  = wb_fp ? fp_res : wb_other;

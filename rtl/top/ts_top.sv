@@ -51,6 +51,8 @@ module ts_top #(
   parameter int unsigned StoreStages = 1,
   // Pipeline stages of the accumulator's FP32 adders (ts_acc AddStages; docs/memory.md).
   parameter int unsigned AccAddStages = 1,
+  // Cycles of the load and store DMAs' descriptor check (ts_dma CheckStages; docs/dma.md).
+  parameter int unsigned DmaCheckStages = 1,
   localparam int unsigned BusBytes  = 2 * Dim,
   localparam int unsigned DW        = BusBytes * 8
 ) (
@@ -467,7 +469,8 @@ module ts_top #(
   logic [2*HalfAw-1:0] h_w_addr, h_r_addr;
   logic [2*AccW-1:0] h_w_data, h_rsp_data;
   logic             ex_half, ld_half, st_half, vr_half, vw_half;
-  // Vector unit ports: reads share each half's read port with the store (which wins);
+  // Vector unit ports: reads share each half's read port with the store (which wins, except
+  // over a vector read that already waited there: ts_acc needs a waiting read to hold);
   // writes share each half's write port with the matrix unit's results and the load. A VEC
   // may run beside a GEMM in flight (on other rows, docs/isa.md): its few writes win and
   // hold the matrix unit back through its output credits; the load waits for both.
@@ -475,6 +478,7 @@ module ts_top #(
   logic [AccAw-1:0] vr_addr, vw_addr;
   logic [AccW-1:0]  vr_rsp_data, vw_data;
   logic [1:0]       h_rsp_vec_q;  // the read answered next cycle in half h is the vector unit's
+  logic [1:0]       h_vr_hold_q;  // the vector unit's read waited in half h: it keeps the port
 
   assign ex_half = ex_acc_addr[AccAw-1];
   assign vw_half = vw_addr[AccAw-1];
@@ -490,7 +494,7 @@ module ts_top #(
     logic ex_here, vw_here, st_here, vr_here;
     assign vw_here = vw_valid && (vw_half == 1'(h));
     assign ex_here = ex_acc_valid && (ex_half == 1'(h)) && !vw_here;
-    assign st_here = st_r_valid && (st_half == 1'(h));
+    assign st_here = st_r_valid && (st_half == 1'(h)) && !h_vr_hold_q[h];
     assign vr_here = vr_valid && (vr_half == 1'(h));
     assign h_w_valid[h] = ex_here || vw_here || (ld_acc_valid && ld_half == 1'(h));
     assign h_w_mode[2*h +: 2]       = ex_here ? ex_acc_mode : 2'd0;
@@ -504,8 +508,10 @@ module ts_top #(
     always_ff @(posedge clk_i or negedge rst_n) begin
       if (!rst_n) begin
         h_rsp_vec_q[h] <= 1'b0;
+        h_vr_hold_q[h] <= 1'b0;
       end else begin
         h_rsp_vec_q[h] <= !st_here;
+        h_vr_hold_q[h] <= vr_here && !st_here && !h_r_ready[h];
       end
     end
 
@@ -527,8 +533,9 @@ module ts_top #(
     );
   end
 
-  assign st_r_ready   = h_r_ready[st_half];
-  assign vr_ready     = h_r_ready[vr_half] && !(st_r_valid && st_half == vr_half);
+  assign st_r_ready   = h_r_ready[st_half] && !h_vr_hold_q[st_half];
+  assign vr_ready     = h_r_ready[vr_half] &&
+                        !(st_r_valid && st_half == vr_half && !h_vr_hold_q[vr_half]);
   assign st_rsp_valid = |(h_rsp_valid & ~h_rsp_vec_q);
   assign st_rsp_data  = (h_rsp_valid[1] && !h_rsp_vec_q[1]) ? h_rsp_data[AccW +: AccW]
                                                             : h_rsp_data[0 +: AccW];
@@ -569,7 +576,8 @@ module ts_top #(
     .MaxReads(MaxReads),
     .Windows (Windows),
     .SpadRows(SpadRows),
-    .AccRows (AccRows)
+    .AccRows (AccRows),
+    .CheckStages(DmaCheckStages)
   ) u_load (
     .clk_i           (clk_ld),
     .rst_ni          (rst_n),
@@ -665,7 +673,8 @@ module ts_top #(
     .Windows  (Windows),
     .AccRows  (AccRows),
     .Dmas     (StoreDmas),
-    .ConvStages(StoreStages)
+    .ConvStages(StoreStages),
+    .CheckStages(DmaCheckStages)
   ) u_store (
     .clk_i           (clk_st),
     .rst_ni          (rst_n),
@@ -943,8 +952,10 @@ module ts_top #(
   `TS_ASSERT_INIT(a_acc_rows, AccRows >= 4 && (1 << AccAw) == AccRows,
                   "AccRows must be a power of two >= 4")
   `TS_ASSERT_INIT(a_spad, SpadRows % SpadBanks == 0, "SpadRows must be a multiple of SpadBanks")
-  // A half refuses a matrix-unit result only to let a read through that already waited.
-  `TS_ASSERT(a_acc_refuses_for_read, !ex_acc_valid || h_w_ready[ex_half] || h_r_valid[ex_half],
-             clk_i, rst_n, "the accumulator refused a matrix-unit result with no read waiting")
+  // A half refuses a matrix-unit result only to let a read through that already waited
+  // (AccAddStages = 1; a pipelined half also makes an accumulation of a row in flight wait).
+  `TS_ASSERT(a_acc_refuses_for_read, !ex_acc_valid || h_w_ready[ex_half] || h_r_valid[ex_half] ||
+             (AccAddStages > 1), clk_i, rst_n,
+             "the accumulator refused a matrix-unit result with no read waiting")
 
 endmodule

@@ -10,6 +10,7 @@
 
 #include "Vdma128.h"
 #include "Vdma64.h"
+#include "Vdma64c2.h"
 #include "axi_mem.hpp"
 #include "dma_driver.hpp"
 #include "sim.hpp"
@@ -25,13 +26,18 @@ using tb::DmaResult;
 
 template <class Top>
 struct Cfg;
+// kCheck: cycles of the descriptor check (ts_dma CheckStages).
 template <>
 struct Cfg<Vdma64> {
-  static constexpr unsigned kBytes = 8, kRows = 512;
+  static constexpr unsigned kBytes = 8, kRows = 512, kCheck = 1;
+};
+template <>
+struct Cfg<Vdma64c2> {
+  static constexpr unsigned kBytes = 8, kRows = 512, kCheck = 2;
 };
 template <>
 struct Cfg<Vdma128> {
-  static constexpr unsigned kBytes = 16, kRows = 256;
+  static constexpr unsigned kBytes = 16, kRows = 256, kCheck = 1;
 };
 
 constexpr uint64_t kSrcLo = 0x10000, kSrcHi = 0x40000;  // source region
@@ -215,6 +221,7 @@ void random_round_trips(int n) {
 
 TEST(Dma64, RandomRoundTrips) { random_round_trips<Vdma64>(int(vectors(150))); }
 TEST(Dma128, RandomRoundTrips) { random_round_trips<Vdma128>(int(vectors(100))); }
+TEST(Dma64Check2, RandomRoundTrips) { random_round_trips<Vdma64c2>(int(vectors(100))); }
 // Soak (label slow): many more descriptors per seed.
 TEST(Dma64Slow, RandomRoundTripsSoak) { random_round_trips<Vdma64>(int(vectors(5000))); }
 TEST(Dma128Slow, RandomRoundTripsSoak) { random_round_trips<Vdma128>(int(vectors(5000))); }
@@ -240,9 +247,10 @@ TEST(Dma64Slow, StallLatencySweepFull) {
 }
 
 // Refused descriptors: no AXI beat, memory and scratchpad untouched, DMA usable after.
-TEST(Dma64, WindowViolationsIssueNoBeat) {
+template <class Top>
+void window_violations() {
   const uint64_t s = seed();
-  DmaTest<Vdma64> t(mem_cfg(8, 0.3, 5, s), s);
+  DmaTest<Top> t(mem_cfg(8, 0.3, 5, s), s);
   struct Case { DmaDesc d; uint32_t status; const char* what; };
   auto mk = [](bool to_dram, uint64_t dram, uint32_t rows, uint32_t bpr, uint64_t stride,
                uint32_t sram = 0) {
@@ -279,7 +287,7 @@ TEST(Dma64, WindowViolationsIssueNoBeat) {
     EXPECT_EQ(st1.ar, st0.ar) << c.what << ": AR issued";
     EXPECT_EQ(st1.aw, st0.aw) << c.what << ": AW issued";
     EXPECT_EQ(st1.w_beats, st0.w_beats) << c.what << ": W beat issued";
-    EXPECT_LE(r.cycles, 4u) << c.what << ": refusal should take a few cycles";
+    EXPECT_LE(r.cycles, 3u + Cfg<Top>::kCheck) << c.what << ": refusal should take a few cycles";
   }
   EXPECT_EQ(t.drv.mem().read(kSrcLo - 4096, kDstHi - kSrcLo + 8192), src_before);
   t.check_sram("after refused descriptors");
@@ -290,6 +298,9 @@ TEST(Dma64, WindowViolationsIssueNoBeat) {
   t.drv.set_window(0, kSrcLo - 4096, kSrcHi - 1, true, false);
   EXPECT_EQ(t.drv.run(cases[1].d).status, tb::kDmaOk);
 }
+
+TEST(Dma64, WindowViolationsIssueNoBeat) { window_violations<Vdma64>(); }
+TEST(Dma64Check2, WindowViolationsIssueNoBeat) { window_violations<Vdma64c2>(); }
 
 // Bus errors end the transfer with an error status; the bus is left clean.
 TEST(Dma64, ReadErrorsReported) {

@@ -27,8 +27,9 @@ module ts_ulx3s_top #(
   parameter int unsigned DmaCheckStages = ts_cfg_pkg::TinyDmaCheckStages,
   parameter int unsigned RamBytes    = 16384,
   parameter int unsigned Baud        = 115200,
-  // 25 MHz in, 12.5 MHz out, VCO 600 MHz (values from ecppll). A 25 MHz build reached only
-  // 15.81 MHz in nextpnr (docs/fpga.md): the accumulator read -> requantisation path.
+  // 25 MHz in, 12.5 MHz out, VCO 600 MHz (values from ecppll). The first 25 MHz build
+  // reached only 15.81 MHz in nextpnr; the December 2026 flow at this setting reached
+  // 27.42 MHz (docs/fpga.md), not yet re-run with the PLL at 25 MHz.
   parameter int unsigned PllClkiDiv  = 2,
   parameter int unsigned PllClkfbDiv = 1,
   parameter int unsigned PllClkopDiv = 48,

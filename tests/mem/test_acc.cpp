@@ -189,15 +189,16 @@ TEST(AccPipelined, MixedModesWithHazardsBitExact) { mixed_modes_with_hazards<Acc
 
 // Accumulations sustained into 1..3, 7 and all rows in turn (a write offered every cycle
 // until taken). With forwarding: one per cycle whatever the rows. Pipelined: write i of row
-// r can go 3 + kStages cycles after the previous write of r (it is in flight until then),
-// so `rows` >= 3 + kStages take one per cycle and fewer take rows per 3 + kStages cycles.
-template <class B, unsigned kStages>
+// r can go kInFlight + 1 = 3 + AddStages cycles after the previous write of r (it is in
+// flight until then), so that many rows in turn take one per cycle and fewer take `rows`
+// per kInFlight + 1 cycles.
+template <class B>
 void accumulation_rate() {
   for (unsigned rows : {1u, 2u, 3u, 7u, kDepth}) {
     B b(seed());
     const uint64_t c0 = b.sim.cycles();
     const uint64_t n = 4000;
-    const uint64_t gap = kStages == 1 ? 1 : 3 + kStages;
+    const uint64_t gap = B::kInFlight + 1;
     std::vector<uint64_t> last(kDepth, 0);
     uint64_t expect = 0;  // the cycle the write goes in, from the rule above
     for (uint64_t i = 0; i < n; ++i) {
@@ -213,7 +214,7 @@ void accumulation_rate() {
       EXPECT_EQ(b.sim.cycles() - c0, expect + 1) << "write " << i << " into " << rows << " rows";
       if (::testing::Test::HasFailure()) return;
     }
-    if (kStages == 1 || rows >= 3 + kStages) {
+    if (rows >= gap) {
       EXPECT_EQ(b.sim.cycles() - c0, n) << "a write per cycle";
     }
     EXPECT_EQ(b.writes, n + kDepth);
@@ -222,8 +223,8 @@ void accumulation_rate() {
   }
 }
 
-TEST(Acc, OneRowPerCycleSustained) { accumulation_rate<AccFwd, 1>(); }
-TEST(AccPipelined, AccumulationRateFollowsRowsInFlight) { accumulation_rate<AccPipe, 4>(); }
+TEST(Acc, OneRowPerCycleSustained) { accumulation_rate<AccFwd>(); }
+TEST(AccPipelined, AccumulationRateFollowsRowsInFlight) { accumulation_rate<AccPipe>(); }
 
 // A reader that asks every cycle beside a write stream that accumulates every cycle gets
 // every other cycle (each read waits exactly one cycle); the writes get the others, and
@@ -290,10 +291,11 @@ TEST(AccPipelined, ReadOfRowInFlightWaitsForItsResult) {
     ++waited;
     ASSERT_LT(waited, 20u) << "read starved";
   }
-  // Row 5 is in flight for 2 + 4 cycles after its accumulation: the read waits that long;
-  // the first overwrite goes in beside the first attempt (the read had not waited yet),
-  // which keeps the row in flight until the read's priority holds the later ones back.
-  EXPECT_EQ(waited, 2u + 4u + 1u);
+  // Row 5 is in flight for kInFlight (2 + 4) cycles after its accumulation: the read waits
+  // that long; the first overwrite goes in beside the first attempt (the read had not
+  // waited yet), which keeps the row in flight one cycle longer, until the read's priority
+  // holds the later ones back.
+  EXPECT_EQ(waited, AccPipe::kInFlight + 1u);
   b.check_all();
   EXPECT_EQ(b.mismatches, 0u);
 }
